@@ -1,0 +1,105 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category, Color, Product, ProductImage, Size, Tag, Variant
+
+
+class ProductImageFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        primaries = sum(1 for data in kept if data.get("is_primary"))
+        if kept and primaries != 1:
+            raise ValidationError(_("Mark exactly one image as the primary image."))
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    formset = ProductImageFormSet
+    extra = 0
+    fields = ("image", "alt_text", "position", "is_primary")
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ("color", "size", "quantity", "sku")
+    autocomplete_fields = ("color", "size")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position")
+    list_editable = ("position",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Color)
+class ColorAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "hex_code")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Size)
+class SizeAdmin(admin.ModelAdmin):
+    list_display = ("name", "position")
+    list_editable = ("position",)
+    search_fields = ("name",)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("name", "category", "price", "is_active", "units_in_stock", "created_at")
+    list_filter = ("is_active", "category", "tags", "variants__size", "variants__color")
+    list_select_related = ("category",)
+    search_fields = ("name", "slug", "description", "tags__name", "variants__sku")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("tags",)
+    list_editable = ("is_active",)
+    date_hierarchy = "created_at"
+    inlines = [ProductImageInline, VariantInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        units = (
+            Variant.objects.filter(product=OuterRef("pk"))
+            .values("product")
+            .annotate(total=Sum("quantity"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_units=Coalesce(Subquery(units, output_field=IntegerField()), 0))
+        )
+
+    @admin.display(description=_("units in stock"), ordering="_units")
+    def units_in_stock(self, obj):
+        return obj._units
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = ("product", "color", "size", "quantity", "sku")
+    list_editable = ("quantity",)
+    list_filter = ("color", "size", "product__category")
+    list_select_related = ("product", "color", "size")
+    search_fields = ("product__name", "sku")
+    autocomplete_fields = ("product", "color", "size")

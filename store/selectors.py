@@ -1,0 +1,229 @@
+"""Reads of the catalogue. Every function here runs a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import Category, Color, Product, ProductImage, Size, Tag, Variant
+
+SORT_ORDERS = {
+    "newest": ("-created_at", "-id"),
+    "price_asc": ("price", "id"),
+    "price_desc": ("-price", "-id"),
+    "name": ("name", "id"),
+}
+DEFAULT_SORT = "newest"
+MAX_SEARCH_TERMS = 5
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Everything the filter form offers; four small queries, independent of the catalogue size."""
+
+    categories: list[Category]
+    tags: list[Tag]
+    sizes: list[Size]
+    colors: list[Color]
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    q: str = ""
+    category: Category | None = None
+    tag: Tag | None = None
+    sizes: tuple[Size, ...] = ()
+    colors: tuple[Color, ...] = ()
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool = False
+    sort: str = DEFAULT_SORT
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(
+            self.q
+            or self.tag
+            or self.sizes
+            or self.colors
+            or self.min_price is not None
+            or self.max_price is not None
+            or self.in_stock
+        )
+
+
+def catalogue_facets() -> Facets:
+    return Facets(
+        categories=list(Category.objects.all()),
+        tags=list(Tag.objects.all()),
+        sizes=list(Size.objects.all()),
+        colors=list(Color.objects.all()),
+    )
+
+
+def product_search(*, filters: ProductFilters) -> QuerySet[Product]:
+    """Active products matching the filters, in the requested order, ready for product cards."""
+    products = Product.objects.active()
+    for term in filters.q.split()[:MAX_SEARCH_TERMS]:
+        tagged = Product.tags.through.objects.filter(product=OuterRef("pk"), tag__name__icontains=term)
+        products = products.filter(
+            Q(name__icontains=term) | Q(description__icontains=term) | Exists(tagged)
+        )
+    if filters.category:
+        products = products.filter(category=filters.category)
+    if filters.tag:
+        products = products.filter(
+            Exists(Product.tags.through.objects.filter(product=OuterRef("pk"), tag=filters.tag))
+        )
+    if filters.min_price is not None:
+        products = products.filter(price__gte=filters.min_price)
+    if filters.max_price is not None:
+        products = products.filter(price__lte=filters.max_price)
+
+    # Size, colour and "in stock" describe one variant: "M in navy, in stock" means a navy M
+    # that has units, not a navy S plus an M in red.
+    variant_conditions = Q()
+    if filters.sizes:
+        variant_conditions &= Q(size__in=filters.sizes)
+    if filters.colors:
+        variant_conditions &= Q(color__in=filters.colors)
+    if filters.in_stock:
+        variant_conditions &= Q(quantity__gt=0)
+    if variant_conditions:
+        products = products.filter(
+            Exists(Variant.objects.filter(variant_conditions, product=OuterRef("pk")))
+        )
+
+    return (
+        products.select_related("category")
+        .annotate(in_stock=Exists(Variant.objects.filter(product=OuterRef("pk"), quantity__gt=0)))
+        .prefetch_related(
+            Prefetch(
+                "images",
+                queryset=ProductImage.objects.filter(is_primary=True),
+                to_attr="primary_images",
+            )
+        )
+        .order_by(*SORT_ORDERS.get(filters.sort, SORT_ORDERS[DEFAULT_SORT]))
+    )
+
+
+def product_page(*, filters: ProductFilters, page_number: str | int | None) -> Page:
+    """One page of results; a missing, malformed or out-of-range page number is clamped."""
+    paginator = Paginator(product_search(filters=filters), settings.STORE_PAGE_SIZE)
+    return paginator.get_page(page_number)
+
+
+def _variants_prefetch() -> Prefetch:
+    return Prefetch(
+        "variants",
+        queryset=Variant.objects.select_related("color", "size").order_by(
+            "color__name", "size__position", "size__name", "id"
+        ),
+    )
+
+
+def product_for_page(*, slug: str) -> Product:
+    """An active product with its category, images, tags and variants (404 when unknown)."""
+    products = Product.objects.active().select_related("category").prefetch_related(
+        "images", "tags", _variants_prefetch()
+    )
+    return get_object_or_404(products, slug=slug)
+
+
+def product_with_variants(*, pk: int) -> Product | None:
+    """An active product and its variants, or None when unknown or inactive."""
+    return Product.objects.active().prefetch_related(_variants_prefetch()).filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class SizeOption:
+    size: Size
+    quantity: int
+
+
+@dataclass
+class VariantChoice:
+    """The shopper's colour and size choice on a product page, resolved without a query.
+
+    Size choices appear only once a colour is chosen (when the product comes in colours).
+    """
+
+    colors: list[Color] = field(default_factory=list)
+    sizes: list[SizeOption] = field(default_factory=list)
+    color: Color | None = None
+    size: Size | None = None
+    variant: Variant | None = None
+
+    @property
+    def needs_color(self) -> bool:
+        return bool(self.colors) and self.color is None
+
+    @property
+    def needs_size(self) -> bool:
+        return not self.needs_color and bool(self.sizes) and self.size is None
+
+    @property
+    def quantity(self) -> int:
+        return self.variant.quantity if self.variant else 0
+
+    @property
+    def status(self) -> str:
+        """One of: choose-color, choose-size, sold-out, low, in-stock."""
+        if self.needs_color:
+            return "choose-color"
+        if self.needs_size:
+            return "choose-size"
+        if self.variant is None or self.variant.quantity == 0:
+            return "sold-out"
+        if self.variant.quantity <= settings.STORE_LOW_STOCK:
+            return "low"
+        return "in-stock"
+
+    @property
+    def can_add(self) -> bool:
+        return self.status in ("low", "in-stock")
+
+
+def variant_choice(*, product: Product, color: str | None, size: str | None) -> VariantChoice:
+    """Resolve `?color=<slug>&size=<name>` against the product's prefetched variants.
+
+    Unknown values are ignored (treated as "not chosen"); an axis with a single option is
+    chosen automatically.
+    """
+    variants = list(product.variants.all())
+    choice = VariantChoice()
+
+    colors_by_slug: dict[str, Color] = {}
+    for variant in variants:
+        if variant.color is not None:
+            colors_by_slug.setdefault(variant.color.slug, variant.color)
+    choice.colors = list(colors_by_slug.values())
+    if choice.colors:
+        choice.color = colors_by_slug.get(color or "")
+        if choice.color is None and len(choice.colors) == 1:
+            choice.color = choice.colors[0]
+        if choice.color is None:
+            return choice
+        candidates = [v for v in variants if v.color_id == choice.color.pk]
+    else:
+        candidates = [v for v in variants if v.color_id is None]
+
+    sized = [v for v in candidates if v.size is not None]
+    choice.sizes = [SizeOption(size=v.size, quantity=v.quantity) for v in sized]
+    if sized:
+        by_name = {v.size.name: v for v in sized}
+        chosen = by_name.get(size or "")
+        if chosen is None and len(sized) == 1:
+            chosen = sized[0]
+        if chosen is not None:
+            choice.size = chosen.size
+            choice.variant = chosen
+    else:
+        choice.variant = next(iter(candidates), None)
+    return choice

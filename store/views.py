@@ -1,0 +1,50 @@
+from dataclasses import replace
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from project.htmx import page_or_partial
+
+from .forms import ProductFilterForm
+from .selectors import catalogue_facets, product_for_page, product_page, variant_choice
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def product_list(request, category_slug=None):
+    facets = catalogue_facets()
+    category = None
+    if category_slug is not None:
+        category = next((c for c in facets.categories if c.slug == category_slug), None)
+        if category is None:
+            raise Http404("No such category")
+    form = ProductFilterForm(request.GET, facets=facets)
+    filters = form.filters()
+    if category is not None:
+        filters = replace(filters, category=category)
+    page = product_page(filters=filters, page_number=request.GET.get("page"))
+    context = {
+        "facets": facets,
+        "form": form,
+        "filters": filters,
+        "category": category,
+        "page": page,
+        "ignored_fields": form.ignored_fields,
+        "search_query": filters.q,
+    }
+    template = page_or_partial(request, "store/product_list.html", "product-results")
+    return render(request, template, context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def product_detail(request, slug):
+    product = product_for_page(slug=slug)
+    choice = variant_choice(
+        product=product, color=request.GET.get("color"), size=request.GET.get("size")
+    )
+    context = {"product": product, "choice": choice}
+    template = page_or_partial(request, "store/product_detail.html", "variant-picker")
+    return render(request, template, context)

@@ -23,7 +23,9 @@ def add(request):
             selection["size"] = form.choice.size.name
     back = form.product.get_absolute_url() + (f"?{urlencode(selection)}" if selection else "")
     if not valid:
-        for error in form.non_field_errors() or [e for errors in form.errors.values() for e in errors]:
+        for error in form.non_field_errors() or [
+            e for errors in form.errors.values() for e in errors
+        ]:
             messages.error(request, error)
         return redirect(back)
     # Issue #3 turns this into a real cart line; until then the choice is only validated.

@@ -50,13 +50,26 @@ TAGS = ["Linen", "Cotton", "Summer", "Essentials", "New in", "Organic", "Beachwe
 
 # Category -> (nouns, sizes, price range in reais)
 CATEGORIES = {
-    "Shirts": (["Linen Shirt", "Oxford Shirt", "Poplin Shirt", "Camp Shirt"], CLOTHING_SIZES, (149, 329)),
+    "Shirts": (
+        ["Linen Shirt", "Oxford Shirt", "Poplin Shirt", "Camp Shirt"],
+        CLOTHING_SIZES,
+        (149, 329),
+    ),
     "T-shirts": (["Crew Tee", "Pocket Tee", "Henley", "Striped Tee"], CLOTHING_SIZES, (59, 139)),
-    "Trousers": (["Chino", "Drawstring Trousers", "Cargo Pants", "Tailored Trousers"], CLOTHING_SIZES, (179, 389)),
-    "Dresses": (["Midi Dress", "Wrap Dress", "Slip Dress", "Shirt Dress"], CLOTHING_SIZES, (199, 459)),
+    "Trousers": (
+        ["Chino", "Drawstring Trousers", "Cargo Pants", "Tailored Trousers"],
+        CLOTHING_SIZES,
+        (179, 389),
+    ),
+    "Dresses": (
+        ["Midi Dress", "Wrap Dress", "Slip Dress", "Shirt Dress"],
+        CLOTHING_SIZES,
+        (199, 459),
+    ),
     "Shoes": (["Canvas Sneaker", "Leather Loafer", "Espadrille", "Runner"], SHOE_SIZES, (229, 599)),
     "Accessories": (["Canvas Tote", "Bucket Hat", "Leather Belt", "Silk Scarf"], [], (49, 249)),
 }
+MATERIALS = ["organic cotton", "linen", "recycled cotton", "leather", "canvas"]
 ADJECTIVES = ["Classic", "Relaxed", "Coastal", "Everyday", "Weekend", "Urban", "Vintage", "Soft"]
 
 
@@ -108,7 +121,12 @@ def ensure_users() -> None:
         shopper.save()
     staff, created = User.objects.get_or_create(
         email=STAFF_EMAIL,
-        defaults={"first_name": "Bruno", "last_name": "Lima", "is_staff": True, "is_superuser": True},
+        defaults={
+            "first_name": "Bruno",
+            "last_name": "Lima",
+            "is_staff": True,
+            "is_superuser": True,
+        },
     )
     if created:
         staff.set_password(STAFF_PASSWORD)
@@ -175,17 +193,23 @@ def seed_demo(*, seed: int = 2026, products: int = DEMO_PRODUCT_COUNT) -> SeedRe
         product_sizes = size_names[: rng.randint(3, len(size_names))] if size_names else []
         if slug == LAST_UNIT_SLUG:
             product_colors, product_sizes = ["Navy", "White"], CLOTHING_SIZES
+        # Some products have no colour choice (shoes sold by size only) or no choice at all
+        # (a tote or hat in a single version).
+        variant_colors = product_colors
+        if category_name in ("Shoes", "Accessories") and (index // len(CATEGORIES)) % 2 == 0:
+            variant_colors = [None]
         quantities = {}
-        for color in product_colors:
+        for color in variant_colors:
             for size in product_sizes or [None]:
                 # Never 1 by chance: the single last unit is a QA fixture.
                 quantities[(color, size)] = rng.choice([0, 2, 3, 5, 8, 12, 20])
         if slug == LAST_UNIT_SLUG:
-            quantities = {key: 6 for key in quantities}
+            quantities = dict.fromkeys(quantities, 6)
             quantities[("Navy", "M")] = 1
         if slug == SOLD_OUT_SLUG:
-            quantities = {key: 0 for key in quantities}
+            quantities = dict.fromkeys(quantities, 0)
 
+        material = rng.choice(MATERIALS)
         product, was_created = Product.objects.get_or_create(
             slug=slug,
             defaults={
@@ -194,7 +218,7 @@ def seed_demo(*, seed: int = 2026, products: int = DEMO_PRODUCT_COUNT) -> SeedRe
                 "price": price,
                 "description": (
                     f"The {name.lower()}: an easy piece for warm days and cool evenings.\n\n"
-                    f"Made in Brazil from {rng.choice(['organic cotton', 'linen', 'recycled cotton', 'leather', 'canvas'])}."
+                    f"Made in Brazil from {material}."
                 ),
             },
         )
@@ -205,10 +229,10 @@ def seed_demo(*, seed: int = 2026, products: int = DEMO_PRODUCT_COUNT) -> SeedRe
         Variant.objects.bulk_create(
             Variant(
                 product=product,
-                color=colors[color],
+                color=colors[color] if color else None,
                 size=sizes[size] if size else None,
                 quantity=quantity,
-                sku=f"{index + 1:03d}-{slugify(color)}-{size or 'U'}".upper(),
+                sku=f"{index + 1:03d}-{slugify(color or 'U')}-{size or 'U'}".upper(),
             )
             for (color, size), quantity in quantities.items()
         )
@@ -229,15 +253,15 @@ def seed_demo(*, seed: int = 2026, products: int = DEMO_PRODUCT_COUNT) -> SeedRe
                 is_primary=number == 1,
             )
     if products > DEMO_PRODUCT_COUNT:
-        created += _bulk_products(rng, products - DEMO_PRODUCT_COUNT, colors, sizes, tags, categories)
+        created += _bulk_products(
+            rng, products - DEMO_PRODUCT_COUNT, colors, sizes, tags, categories
+        )
     return SeedResult(products_created=created, products_total=Product.objects.count())
 
 
 def _bulk_products(rng, count, colors, sizes, tags, categories) -> int:
     """Extra products for benchmarks, inserted in batches; pictures are shared files."""
-    existing = set(
-        Product.objects.filter(slug__startswith="bulk-").values_list("slug", flat=True)
-    )
+    existing = set(Product.objects.filter(slug__startswith="bulk-").values_list("slug", flat=True))
     pictures = []
     for number, (name, hex_code) in enumerate(COLORS, start=1):
         pictures.append(

@@ -64,7 +64,9 @@ class Size(models.Model):
         _("name"),
         max_length=20,
         unique=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9.-]+$", _("Letters, digits, dots and dashes only."))],
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9.-]+$", _("Letters, digits, dots and dashes only."))
+        ],
     )
     position = models.PositiveIntegerField(_("position"), default=0)
 
@@ -147,7 +149,9 @@ class ProductImage(models.Model):
         verbose_name_plural = _("product images")
         constraints = [
             models.UniqueConstraint(
-                fields=["product"], condition=Q(is_primary=True), name="one_primary_image_per_product"
+                fields=["product"],
+                condition=Q(is_primary=True),
+                name="one_primary_image_per_product",
             ),
         ]
         indexes = [models.Index(fields=["product", "is_primary"], name="image_product_primary")]
@@ -190,7 +194,9 @@ class Variant(models.Model):
         verbose_name = _("variant (stock)")
         verbose_name_plural = _("variants (stock)")
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="variant_quantity_not_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="variant_quantity_not_negative"
+            ),
             # One row per combination; NULL means "no choice on this axis".
             models.UniqueConstraint(
                 fields=["product", "color", "size"],

@@ -70,7 +70,9 @@ def product_search(*, filters: ProductFilters) -> QuerySet[Product]:
     """Active products matching the filters, in the requested order, ready for product cards."""
     products = Product.objects.active()
     for term in filters.q.split()[:MAX_SEARCH_TERMS]:
-        tagged = Product.tags.through.objects.filter(product=OuterRef("pk"), tag__name__icontains=term)
+        tagged = Product.tags.through.objects.filter(
+            product=OuterRef("pk"), tag__name__icontains=term
+        )
         products = products.filter(
             Q(name__icontains=term) | Q(description__icontains=term) | Exists(tagged)
         )
@@ -116,7 +118,11 @@ def product_search(*, filters: ProductFilters) -> QuerySet[Product]:
 def product_page(*, filters: ProductFilters, page_number: str | int | None) -> Page:
     """One page of results; a missing, malformed or out-of-range page number is clamped."""
     paginator = Paginator(product_search(filters=filters), settings.STORE_PAGE_SIZE)
-    return paginator.get_page(page_number)
+    try:
+        number = int(page_number)
+    except (TypeError, ValueError, OverflowError):
+        number = 1
+    return paginator.page(min(max(number, 1), paginator.num_pages))
 
 
 def _variants_prefetch() -> Prefetch:
@@ -130,8 +136,10 @@ def _variants_prefetch() -> Prefetch:
 
 def product_for_page(*, slug: str) -> Product:
     """An active product with its category, images, tags and variants (404 when unknown)."""
-    products = Product.objects.active().select_related("category").prefetch_related(
-        "images", "tags", _variants_prefetch()
+    products = (
+        Product.objects.active()
+        .select_related("category")
+        .prefetch_related("images", "tags", _variants_prefetch())
     )
     return get_object_or_404(products, slug=slug)
 

@@ -27,6 +27,7 @@ def product_list(request, category_slug=None):
     page = product_page(filters=filters, page_number=request.GET.get("page"))
     context = {
         "facets": facets,
+        "nav_categories": facets.categories,  # the header's menu, without a second query
         "form": form,
         "filters": filters,
         "category": category,

@@ -44,8 +44,10 @@ $(VENV)/.synced: $(BIN)/uv uv.lock pyproject.toml
 css: $(THEME)/node_modules/.installed
 	$(BIN)/python manage.py tailwind build
 
+# `npm install --no-save` installs the locked versions without touching the lock. (`npm ci`
+# refuses this lock: npm 11 leaves other platforms' optional Tailwind binaries out of it.)
 $(THEME)/node_modules/.installed: $(THEME)/package-lock.json $(THEME)/package.json
-	cd $(THEME) && npm ci --no-audit --no-fund
+	cd $(THEME) && npm install --no-save --no-audit --no-fund
 	@touch $@
 
 migrate: install

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import itertools
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
 
 from store.demo import render_product_image
 from store.models import Category, Color, Product, ProductImage, Size, Tag, Variant
@@ -18,6 +20,46 @@ _counter = itertools.count(1)
 @functools.cache
 def _picture() -> bytes:
     return render_product_image("Test product", "#445566", "#ffffff", 1)
+
+
+def run_concurrently(worker, count: int) -> list:
+    """Run `worker(index)` in `count` threads, each with its own database connection, all
+    released at the same instant. Returns each call's result or the exception it raised."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = worker(index)
+        except Exception as error:  # noqa: BLE001 (reported to the test)
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a worker is stuck (deadlock?)"
+    return results
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="real concurrent transactions need PostgreSQL (CI runs the suite on it)",
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and cached fragments live in the cache: no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

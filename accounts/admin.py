@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import Address, User
 
 
 @admin.register(User)
@@ -20,3 +20,12 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    list_display = ("recipient", "user", "city", "state", "postal_code", "is_default")
+    list_filter = ("state", "is_default")
+    list_select_related = ("user",)
+    search_fields = ("recipient", "user__email", "street", "city", "postal_code")
+    raw_id_fields = ("user",)

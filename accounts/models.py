@@ -42,3 +42,84 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+
+BRAZILIAN_STATES = [
+    ("AC", "Acre"),
+    ("AL", "Alagoas"),
+    ("AP", "Amapá"),
+    ("AM", "Amazonas"),
+    ("BA", "Bahia"),
+    ("CE", "Ceará"),
+    ("DF", "Distrito Federal"),
+    ("ES", "Espírito Santo"),
+    ("GO", "Goiás"),
+    ("MA", "Maranhão"),
+    ("MT", "Mato Grosso"),
+    ("MS", "Mato Grosso do Sul"),
+    ("MG", "Minas Gerais"),
+    ("PA", "Pará"),
+    ("PB", "Paraíba"),
+    ("PR", "Paraná"),
+    ("PE", "Pernambuco"),
+    ("PI", "Piauí"),
+    ("RJ", "Rio de Janeiro"),
+    ("RN", "Rio Grande do Norte"),
+    ("RS", "Rio Grande do Sul"),
+    ("RO", "Rondônia"),
+    ("RR", "Roraima"),
+    ("SC", "Santa Catarina"),
+    ("SP", "São Paulo"),
+    ("SE", "Sergipe"),
+    ("TO", "Tocantins"),
+]
+COUNTRIES = [("BR", _("Brazil"))]
+
+
+class Address(models.Model):
+    """A delivery address in the shopper's address book."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("user")
+    )
+    recipient = models.CharField(_("recipient"), max_length=120)
+    street = models.CharField(_("street"), max_length=200)
+    number = models.CharField(_("number"), max_length=20)
+    complement = models.CharField(_("complement"), max_length=100, blank=True)
+    district = models.CharField(_("district"), max_length=100)
+    city = models.CharField(_("city"), max_length=100)
+    state = models.CharField(_("state"), max_length=2, choices=BRAZILIAN_STATES)
+    postal_code = models.CharField(_("postal code (CEP)"), max_length=9)
+    country = models.CharField(_("country"), max_length=2, choices=COUNTRIES, default="BR")
+    phone = models.CharField(_("phone"), max_length=20)
+    is_default = models.BooleanField(_("default address"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-created_at", "-id"]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_default=True),
+                name="one_default_address_per_user",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient}, {self.street} {self.number}, {self.city}/{self.state}"
+
+    @property
+    def lines(self) -> list[str]:
+        """The address as printed on a label."""
+        first = f"{self.street}, {self.number}" + (
+            f" – {self.complement}" if self.complement else ""
+        )
+        return [
+            self.recipient,
+            first,
+            f"{self.district}, {self.city}/{self.state}",
+            f"{self.postal_code} · {self.get_country_display()}",
+            self.phone,
+        ]

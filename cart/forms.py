@@ -1,6 +1,5 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from store.selectors import VariantChoice, product_with_variants, variant_choice
 
@@ -10,9 +9,9 @@ MAX_LINE_QUANTITY = 999
 class AddToCartForm(forms.Form):
     """A product page's "add to cart": which product, which colour and size, how many.
 
-    Validation resolves the variant and checks the quantity against its stock at this moment;
-    `choice` is available afterwards (also when invalid) so the view can send the shopper back
-    to the same selection.
+    Validation resolves the variant (the cart service then checks the stock); `choice` is
+    available afterwards, also when invalid, so the view can send the shopper back to the same
+    selection.
     """
 
     product = forms.IntegerField(min_value=1)
@@ -52,15 +51,17 @@ class AddToCartForm(forms.Form):
             raise forms.ValidationError(_("Choose a size first."), code="size_required")
         if not self.choice.can_add:
             raise forms.ValidationError(_("Sorry, this one is sold out."), code="sold_out")
-        quantity = cleaned.get("quantity")
-        if quantity is not None and quantity > self.choice.quantity:
-            raise forms.ValidationError(
-                ngettext(
-                    "Only %(count)d left in stock.",
-                    "Only %(count)d left in stock.",
-                    self.choice.quantity,
-                )
-                % {"count": self.choice.quantity},
-                code="over_stock",
-            )
         return cleaned
+
+
+class LineQuantityForm(forms.Form):
+    quantity = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_LINE_QUANTITY,
+        error_messages={
+            "required": _("Enter how many you want."),
+            "invalid": _("Enter a whole number."),
+            "min_value": _("Choose at least one, or remove the item."),
+            "max_value": _("That is more than we can sell at once."),
+        },
+    )

@@ -5,8 +5,10 @@ from django.views.static import serve
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("cart/", include("cart.urls")),
+    path("", include("payments.urls")),
     path("", include("store.urls")),
 ]
 

@@ -1,0 +1,75 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Address, User
+
+CEP = re.compile(r"^(\d{5})-?(\d{3})$")
+PHONE_DIGITS = re.compile(r"\d")
+
+
+class AddressForm(forms.ModelForm):
+    class Meta:
+        model = Address
+        fields = [
+            "recipient",
+            "postal_code",
+            "street",
+            "number",
+            "complement",
+            "district",
+            "city",
+            "state",
+            "country",
+            "phone",
+            "is_default",
+        ]
+        widgets = {
+            "postal_code": forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "placeholder": "01310-100",
+                    "autocomplete": "postal-code",
+                }
+            ),
+            "phone": forms.TextInput(
+                attrs={"inputmode": "tel", "placeholder": "(11) 91234-5678", "autocomplete": "tel"}
+            ),
+            "recipient": forms.TextInput(attrs={"autocomplete": "name"}),
+            "street": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+        }
+        help_texts = {"postal_code": _("8 digits, for example 01310-100.")}
+
+    # Width of each field on the form's six-column grid (desktop).
+    COLUMNS = {
+        "recipient": 4, "postal_code": 2, "street": 4, "number": 2, "complement": 3,
+        "district": 3, "city": 4, "state": 2, "country": 2, "phone": 4, "is_default": 6,
+    }  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.column_class = f"sm:col-span-{self.COLUMNS[name]}"
+
+    def clean_postal_code(self):
+        match = CEP.match(self.cleaned_data["postal_code"].strip())
+        if not match:
+            raise forms.ValidationError(_("Enter a CEP with 8 digits, like 01310-100."))
+        return f"{match.group(1)}-{match.group(2)}"
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        digits = "".join(PHONE_DIGITS.findall(phone))
+        if not 10 <= len(digits) <= 13 or not re.fullmatch(r"[\d\s()+.-]+", phone):
+            raise forms.ValidationError(
+                _("Enter a phone number with area code, like (11) 91234-5678.")
+            )
+        return phone
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name"]

@@ -1,0 +1,125 @@
+"""Reads of carts. Each function runs a fixed number of queries, whatever the number of lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Sum
+
+from store.models import Color, Product, ProductImage, Size, Variant
+
+from .models import Cart, CartLine
+
+CART_COOKIE = "cart"
+CART_COOKIE_MAX_AGE = 40 * 24 * 60 * 60  # seconds
+MAX_TOKEN_LENGTH = 64
+
+
+def cart_for(*, user, token: str | None) -> Cart:
+    """The shopper's cart: the account's, or the anonymous one named by the cookie.
+
+    Returns an unsaved, empty Cart when there is none yet; nothing is written here.
+    """
+    if user.is_authenticated:
+        return Cart.objects.filter(user=user).first() or Cart(user=user)
+    if token and len(token) <= MAX_TOKEN_LENGTH:
+        cart = Cart.objects.filter(token=token, user__isnull=True).first()
+        if cart is not None:
+            return cart
+    return Cart()
+
+
+def available_units(variant: Variant) -> int:
+    """Units a shopper may put in a cart now: none once the product is withdrawn."""
+    return variant.quantity if variant.product.is_active else 0
+
+
+@dataclass(frozen=True)
+class LineView:
+    id: int
+    product: Product
+    variant: Variant
+    color: Color | None
+    size: Size | None
+    quantity: int
+    stock: int
+    image: ProductImage | None
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.product.price
+
+    @property
+    def total(self) -> Decimal:
+        return self.product.price * self.quantity
+
+    @property
+    def can_increase(self) -> bool:
+        return self.quantity < self.stock
+
+    @property
+    def can_decrease(self) -> bool:
+        return self.quantity > 1
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    lines: list[LineView]
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.total for line in self.lines), Decimal("0.00"))
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    def line(self, line_id: int) -> LineView | None:
+        return next((line for line in self.lines if line.id == line_id), None)
+
+
+def cart_lines_with_variants(*, cart: Cart):
+    """The cart's lines with variant, product, colour and size joined in (one query)."""
+    return CartLine.objects.filter(cart=cart).select_related(
+        "variant__product", "variant__color", "variant__size"
+    )
+
+
+def cart_summary(*, cart: Cart) -> CartSummary:
+    """Lines for display with their primary pictures: two queries, or none for a new cart."""
+    if cart.pk is None:
+        return CartSummary(lines=[])
+    lines = cart_lines_with_variants(cart=cart).prefetch_related(
+        Prefetch(
+            "variant__product__images",
+            queryset=ProductImage.objects.filter(is_primary=True),
+            to_attr="primary_images",
+        )
+    )
+    return CartSummary(
+        lines=[
+            LineView(
+                id=line.pk,
+                product=line.variant.product,
+                variant=line.variant,
+                color=line.variant.color,
+                size=line.variant.size,
+                quantity=line.quantity,
+                stock=available_units(line.variant),
+                image=next(iter(line.variant.product.primary_images), None),
+            )
+            for line in lines
+        ]
+    )
+
+
+def cart_item_count(*, cart: Cart) -> int:
+    """Units in the cart, for the header badge: one aggregate query (none for a new cart)."""
+    if cart.pk is None:
+        return 0
+    return CartLine.objects.filter(cart=cart).aggregate(total=Sum("quantity"))["total"] or 0

@@ -1,0 +1,289 @@
+"""Writes to carts. Each operation is one transaction that locks the cart row first, so two
+tabs of the same shopper acting at once are applied one after the other, never interleaved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from store.models import Variant
+
+from .models import Cart, CartLine
+from .selectors import available_units, cart_lines_with_variants
+
+MAX_LINE_QUANTITY = 999
+
+
+class CartError(Exception):
+    """A cart operation that was refused; `message` is for the shopper."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class OutOfStock(CartError):
+    pass
+
+
+class LineNotFound(CartError):
+    pass
+
+
+@dataclass(frozen=True)
+class StockAdjustment:
+    """A line shrunk (or removed, `after` = 0) because stock fell below it."""
+
+    product_name: str
+    variant_label: str
+    before: int
+    after: int
+
+    @property
+    def message(self) -> str:
+        """What the shopper is told."""
+        item = (
+            f"{self.product_name} ({self.variant_label})"
+            if self.variant_label
+            else self.product_name
+        )
+        values = {"item": item, "before": self.before, "after": self.after}
+        if self.after == 0:
+            return _("%(item)s sold out and was taken out of your cart.") % values
+        return (
+            _(
+                "Only %(after)d of %(item)s in stock: "
+                "your cart now has %(after)d instead of %(before)d."
+            )
+            % values
+        )
+
+
+def _locked(cart: Cart) -> Cart:
+    """Lock the cart's row for the rest of the transaction (a no-op lock on SQLite, where
+    IMMEDIATE transactions already serialize writers)."""
+    locked = Cart.objects.select_for_update().filter(pk=cart.pk).first()
+    if locked is None:
+        raise CartError(_("Your cart has changed. Please try again."))
+    return locked
+
+
+def _fresh_variant(variant_id: int) -> Variant:
+    variant = (
+        Variant.objects.select_related("product", "color", "size").filter(pk=variant_id).first()
+    )
+    if variant is None or not variant.product.is_active:
+        raise OutOfStock(_("This product is no longer available."))
+    return variant
+
+
+def _stock_message(stock: int) -> str:
+    if stock == 0:
+        return _("Sorry, this one is sold out.")
+    return ngettext("Only %(count)d in stock.", "Only %(count)d in stock.", stock) % {
+        "count": stock
+    }
+
+
+def _save_new_cart(cart: Cart) -> None:
+    """Create the cart row on the first add. An account's cart may have been created by the
+    shopper's other tab a moment ago: then that one is used."""
+    if cart.pk is not None:
+        return
+    if cart.user_id is None:
+        cart.save()
+        return
+    try:
+        with transaction.atomic():
+            cart.save()
+    except IntegrityError:
+        existing = Cart.objects.get(user_id=cart.user_id)
+        cart.pk, cart.token, cart.created_at = existing.pk, existing.token, existing.created_at
+
+
+def cart_add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLine:
+    """Put `quantity` units of a variant in the cart (adding to an existing line).
+
+    Refused, changing nothing, when the cart would then hold more than the stock.
+    """
+    if not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise CartError(_("Choose a quantity between 1 and %(max)d.") % {"max": MAX_LINE_QUANTITY})
+    is_new = cart.pk is None
+    try:
+        return _add_item(cart, variant_id, quantity)
+    except Exception:
+        if is_new and not Cart.objects.filter(pk=cart.pk).exists():
+            cart.pk = None  # the new cart's row was rolled back with the refusal
+        raise
+
+
+def _add_item(cart: Cart, variant_id: int, quantity: int) -> CartLine:
+    with transaction.atomic():
+        _save_new_cart(cart)
+        _locked(cart)
+        variant = _fresh_variant(variant_id)
+        stock = available_units(variant)
+        line = CartLine.objects.filter(cart=cart, variant=variant).first()
+        in_cart = line.quantity if line else 0
+        if in_cart + quantity > stock:
+            if in_cart:
+                raise OutOfStock(
+                    ngettext(
+                        "Only %(stock)d in stock, and %(in_cart)d already in your cart.",
+                        "Only %(stock)d in stock, and %(in_cart)d already in your cart.",
+                        stock,
+                    )
+                    % {"stock": stock, "in_cart": in_cart}
+                )
+            raise OutOfStock(_stock_message(stock))
+        if line is None:
+            line = CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+        else:
+            line.quantity = in_cart + quantity
+            line.save(update_fields=["quantity"])
+        return line
+
+
+def _locked_line(cart: Cart, line_id: int) -> CartLine:
+    if cart.pk is None:
+        raise LineNotFound(_("That item is no longer in your cart."))
+    _locked(cart)
+    line = (
+        CartLine.objects.select_related("variant__product", "variant__color", "variant__size")
+        .filter(cart=cart, pk=line_id)
+        .first()
+    )
+    if line is None:
+        raise LineNotFound(_("That item is no longer in your cart."))
+    return line
+
+
+def cart_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine:
+    """Set a line's quantity to a whole number from 1 to the variant's stock."""
+    if not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise CartError(_("Choose a quantity between 1 and %(max)d.") % {"max": MAX_LINE_QUANTITY})
+    with transaction.atomic():
+        line = _locked_line(cart, line_id)
+        stock = available_units(line.variant)
+        if quantity > stock:
+            raise OutOfStock(_stock_message(stock))
+        if quantity != line.quantity:
+            line.quantity = quantity
+            line.save(update_fields=["quantity"])
+        return line
+
+
+def cart_increment(*, cart: Cart, line_id: int) -> CartLine:
+    with transaction.atomic():
+        line = _locked_line(cart, line_id)
+        stock = available_units(line.variant)
+        if line.quantity + 1 > stock:
+            raise OutOfStock(_stock_message(stock))
+        line.quantity += 1
+        line.save(update_fields=["quantity"])
+        return line
+
+
+def cart_decrement(*, cart: Cart, line_id: int) -> CartLine:
+    """One fewer; a line never goes below 1 (removing it is a separate, explicit action)."""
+    with transaction.atomic():
+        line = _locked_line(cart, line_id)
+        if line.quantity <= 1:
+            raise CartError(_("Use “Remove” to take this item out of your cart."))
+        line.quantity -= 1
+        line.save(update_fields=["quantity"])
+        return line
+
+
+def cart_remove_line(*, cart: Cart, line_id: int) -> None:
+    with transaction.atomic():
+        line = _locked_line(cart, line_id)
+        line.delete()
+
+
+def _label(variant: Variant) -> str:
+    return " / ".join(str(part) for part in (variant.color, variant.size) if part is not None)
+
+
+def cart_fit_to_stock(*, cart: Cart) -> list[StockAdjustment]:
+    """Shrink lines whose stock fell below their quantity (remove them at 0).
+
+    A plain read when nothing changed; otherwise one locked transaction with a bulk update and
+    a bulk delete, whatever the number of lines.
+    """
+    if cart.pk is None:
+        return []
+    if not any(
+        line.quantity > available_units(line.variant)
+        for line in cart_lines_with_variants(cart=cart)
+    ):
+        return []
+    with transaction.atomic():
+        _locked(cart)
+        adjustments, shrunk, emptied = [], [], []
+        for line in cart_lines_with_variants(cart=cart):
+            stock = available_units(line.variant)
+            if line.quantity <= stock:
+                continue
+            adjustments.append(
+                StockAdjustment(
+                    product_name=line.variant.product.name,
+                    variant_label=_label(line.variant),
+                    before=line.quantity,
+                    after=stock,
+                )
+            )
+            if stock == 0:
+                emptied.append(line.pk)
+            else:
+                line.quantity = stock
+                shrunk.append(line)
+        CartLine.objects.bulk_update(shrunk, ["quantity"])
+        CartLine.objects.filter(pk__in=emptied).delete()
+    return adjustments
+
+
+def cart_merge(*, source: Cart, user) -> list[StockAdjustment]:
+    """Move an anonymous cart into the account's cart when its owner logs in.
+
+    Quantities of the same variant are summed and capped at the stock; the shopper is told
+    about every capped line. The anonymous cart is deleted.
+    """
+    if source.pk is None or source.user_id is not None:
+        return []
+    with transaction.atomic():
+        target = Cart(user=user)
+        _save_new_cart(target)
+        for cart in sorted((source, target), key=lambda c: c.pk):
+            _locked(cart)
+        existing = {line.variant_id: line for line in CartLine.objects.filter(cart=target)}
+        adjustments, to_create, to_update = [], [], []
+        for line in cart_lines_with_variants(cart=source):
+            stock = available_units(line.variant)
+            current = existing.get(line.variant_id)
+            wanted = line.quantity + (current.quantity if current else 0)
+            kept = min(wanted, stock)
+            if kept < wanted:
+                adjustments.append(
+                    StockAdjustment(
+                        product_name=line.variant.product.name,
+                        variant_label=_label(line.variant),
+                        before=wanted,
+                        after=kept,
+                    )
+                )
+            if kept == 0:
+                continue  # sold out: nothing to carry over (the cart page reports the rest)
+            if current is not None:
+                if kept != current.quantity:
+                    current.quantity = kept
+                    to_update.append(current)
+            else:
+                to_create.append(CartLine(cart=target, variant=line.variant, quantity=kept))
+        CartLine.objects.bulk_update(to_update, ["quantity"])
+        CartLine.objects.bulk_create(to_create)
+        source.delete()
+    return adjustments

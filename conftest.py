@@ -143,3 +143,25 @@ class Catalogue:
 @pytest.fixture
 def catalogue(db) -> Catalogue:
     return Catalogue()
+
+
+WEBHOOK_SECRET = "test-webhook-secret"
+
+
+@pytest.fixture
+def sandbox(settings):
+    """The offline Mercado Pago sandbox on a loopback port, with the store pointed at it.
+
+    Webhooks are held by default so tests deliver them through the Django test client
+    (`deliver`); journeys against a live server switch them to "send".
+    """
+    from payments.sandbox import SandboxServer
+
+    server = SandboxServer(secret=WEBHOOK_SECRET).start()
+    settings.MERCADOPAGO_API_BASE_URL = server.url
+    settings.MERCADOPAGO_ACCESS_TOKEN = "TEST-sandbox-token"
+    settings.MERCADOPAGO_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.MERCADOPAGO_TIMEOUT = 2.0
+    server.state.behaviour.webhooks = "hold"
+    yield server
+    server.stop()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, Sum
 
+from orders.selectors import available_units
 from store.models import Color, Product, ProductImage, Size, Variant
 
 from .models import Cart, CartLine
@@ -30,9 +31,12 @@ def cart_for(*, user, token: str | None) -> Cart:
     return Cart()
 
 
-def available_units(variant: Variant) -> int:
-    """Units a shopper may put in a cart now: none once the product is withdrawn."""
-    return variant.quantity if variant.product.is_active else 0
+def units_for_cart(*, variants, cart: Cart) -> dict[int, int]:
+    """Units of each variant this cart may hold now: the stock less what other buyers'
+    unexpired checkouts hold, and none once the product is withdrawn. One query."""
+    variants = list(variants)
+    available = available_units(variants=variants, for_cart_id=cart.pk)
+    return {v.pk: available[v.pk] if v.product.is_active else 0 for v in variants}
 
 
 @dataclass(frozen=True)
@@ -94,13 +98,16 @@ def cart_summary(*, cart: Cart) -> CartSummary:
     """Lines for display with their primary pictures: two queries, or none for a new cart."""
     if cart.pk is None:
         return CartSummary(lines=[])
-    lines = cart_lines_with_variants(cart=cart).prefetch_related(
-        Prefetch(
-            "variant__product__images",
-            queryset=ProductImage.objects.filter(is_primary=True),
-            to_attr="primary_images",
+    lines = list(
+        cart_lines_with_variants(cart=cart).prefetch_related(
+            Prefetch(
+                "variant__product__images",
+                queryset=ProductImage.objects.filter(is_primary=True),
+                to_attr="primary_images",
+            )
         )
     )
+    stock = units_for_cart(variants=[line.variant for line in lines], cart=cart)
     return CartSummary(
         lines=[
             LineView(
@@ -110,7 +117,7 @@ def cart_summary(*, cart: Cart) -> CartSummary:
                 color=line.variant.color,
                 size=line.variant.size,
                 quantity=line.quantity,
-                stock=available_units(line.variant),
+                stock=stock[line.variant_id],
                 image=next(iter(line.variant.product.primary_images), None),
             )
             for line in lines

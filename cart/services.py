@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from store.models import Variant
 
 from .models import Cart, CartLine
-from .selectors import available_units, cart_lines_with_variants
+from .selectors import cart_lines_with_variants, units_for_cart
 
 MAX_LINE_QUANTITY = 999
 
@@ -125,7 +125,7 @@ def _add_item(cart: Cart, variant_id: int, quantity: int) -> CartLine:
         _save_new_cart(cart)
         _locked(cart)
         variant = _fresh_variant(variant_id)
-        stock = available_units(variant)
+        stock = units_for_cart(variants=[variant], cart=cart)[variant.pk]
         line = CartLine.objects.filter(cart=cart, variant=variant).first()
         in_cart = line.quantity if line else 0
         if in_cart + quantity > stock:
@@ -167,7 +167,7 @@ def cart_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine:
         raise CartError(_("Choose a quantity between 1 and %(max)d.") % {"max": MAX_LINE_QUANTITY})
     with transaction.atomic():
         line = _locked_line(cart, line_id)
-        stock = available_units(line.variant)
+        stock = units_for_cart(variants=[line.variant], cart=cart)[line.variant_id]
         if quantity > stock:
             raise OutOfStock(_stock_message(stock))
         if quantity != line.quantity:
@@ -179,7 +179,7 @@ def cart_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine:
 def cart_increment(*, cart: Cart, line_id: int) -> CartLine:
     with transaction.atomic():
         line = _locked_line(cart, line_id)
-        stock = available_units(line.variant)
+        stock = units_for_cart(variants=[line.variant], cart=cart)[line.variant_id]
         if line.quantity + 1 > stock:
             raise OutOfStock(_stock_message(stock))
         line.quantity += 1
@@ -216,16 +216,17 @@ def cart_fit_to_stock(*, cart: Cart) -> list[StockAdjustment]:
     """
     if cart.pk is None:
         return []
-    if not any(
-        line.quantity > available_units(line.variant)
-        for line in cart_lines_with_variants(cart=cart)
-    ):
+    lines = list(cart_lines_with_variants(cart=cart))
+    units = units_for_cart(variants=[line.variant for line in lines], cart=cart)
+    if not any(line.quantity > units[line.variant_id] for line in lines):
         return []
     with transaction.atomic():
         _locked(cart)
         adjustments, shrunk, emptied = [], [], []
-        for line in cart_lines_with_variants(cart=cart):
-            stock = available_units(line.variant)
+        lines = list(cart_lines_with_variants(cart=cart))
+        units = units_for_cart(variants=[line.variant for line in lines], cart=cart)
+        for line in lines:
+            stock = units[line.variant_id]
             if line.quantity <= stock:
                 continue
             adjustments.append(
@@ -261,8 +262,10 @@ def cart_merge(*, source: Cart, user) -> list[StockAdjustment]:
             _locked(cart)
         existing = {line.variant_id: line for line in CartLine.objects.filter(cart=target)}
         adjustments, to_create, to_update = [], [], []
-        for line in cart_lines_with_variants(cart=source):
-            stock = available_units(line.variant)
+        source_lines = list(cart_lines_with_variants(cart=source))
+        units = units_for_cart(variants=[line.variant for line in source_lines], cart=target)
+        for line in source_lines:
+            stock = units[line.variant_id]
             current = existing.get(line.variant_id)
             wanted = line.quantity + (current.quantity if current else 0)
             kept = min(wanted, stock)

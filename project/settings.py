@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "accounts",
     "store",
     "cart",
+    "orders",
     "payments",
 ]
 
@@ -202,6 +203,26 @@ STORE_NAME = env.str("STORE_NAME", default="Reserva")
 STORE_CURRENCY = "BRL"
 STORE_PAGE_SIZE = 24
 STORE_LOW_STOCK = 3
+
+# Checkout and Mercado Pago (see README.md, "Payments").
+CHECKOUT_RESERVATION_SECONDS = 60 * 60  # stock held for an unpaid order = the payment link's life
+CHECKOUT_MAX_UNFINISHED = 5  # unpaid orders per cart; a newer one cancels the oldest
+CHECKOUT_DUPLICATE_WINDOW = 120  # seconds in which a second "confirm" reuses the first order
+MERCADOPAGO_ACCESS_TOKEN = env.str("MERCADOPAGO_ACCESS_TOKEN", default="")
+MERCADOPAGO_USES_SANDBOX = not MERCADOPAGO_ACCESS_TOKEN
+if MERCADOPAGO_USES_SANDBOX:
+    # No credentials: talk to the offline sandbox (`python -m payments.sandbox`).
+    MERCADOPAGO_ACCESS_TOKEN = "TEST-offline-sandbox"  # noqa: S105 (not a secret)
+    MERCADOPAGO_API_BASE_URL = env.str("MERCADOPAGO_API_BASE_URL", default="http://127.0.0.1:8001")
+    MERCADOPAGO_WEBHOOK_SECRET = env.str(
+        "MERCADOPAGO_WEBHOOK_SECRET", default="sandbox-webhook-secret"
+    )
+else:
+    MERCADOPAGO_API_BASE_URL = env.str("MERCADOPAGO_API_BASE_URL", default="")
+    MERCADOPAGO_WEBHOOK_SECRET = env.str("MERCADOPAGO_WEBHOOK_SECRET", default="")
+MERCADOPAGO_TIMEOUT = env.float("MERCADOPAGO_TIMEOUT", default=8.0)  # seconds per API call
+MERCADOPAGO_WEBHOOK_TOLERANCE = 300  # seconds a webhook's signature timestamp may be off
+MERCADOPAGO_STATEMENT_DESCRIPTOR = "RESERVA"
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("cart/", include("cart.urls")),
+    path("orders/", include("orders.urls")),
     path("", include("payments.urls")),
     path("", include("store.urls")),
 ]

@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import Order, OrderLine
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = ("product_name", "variant_label", "unit_price", "quantity", "line_total")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Orders are history: read-only here; their state changes only through payments."""
+
+    list_display = ("number", "email", "status", "payment_method", "total", "created_at", "paid_at")
+    list_filter = ("status", "payment_method", "created_at")
+    search_fields = ("id", "email", "recipient", "user__email")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+    inlines = [OrderLineInline]
+    readonly_fields = [field.name for field in Order._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("", views.order_list, name="list"),
+    path("<int:pk>/", views.order_detail, name="detail"),
+    path("view/<str:token>/", views.order_signed, name="signed"),
+]

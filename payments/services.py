@@ -1,0 +1,255 @@
+"""Checkout with Mercado Pago: confirm an order (reserve stock, create the payment link) and
+apply what Mercado Pago says about a payment, exactly once, whichever of the buyer's return and
+the webhook arrives first, however often either arrives."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders import services as orders
+from orders.models import RESERVING_STATUSES, Order, OrderStatus
+
+from . import gateway
+from .models import MercadoPagoPayment, RefundStatus
+
+logger = logging.getLogger(__name__)
+
+PENDING_STATUSES = {"pending", "in_process", "authorized"}
+FAILED_STATUSES = {"rejected", "cancelled"}
+MAX_PAYMENT_ID_LENGTH = 20
+
+
+class CheckoutError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownPayment(Exception):
+    """Mercado Pago's payment does not belong to any of our Mercado Pago orders."""
+
+
+class PaymentMismatch(Exception):
+    """The payment's amount, currency or reference does not match its order: not applied."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    order: Order
+    result: str  # "paid", "pending", "rejected", "refunded" or "unchanged"
+
+
+def valid_payment_id(value: str | None) -> bool:
+    return bool(value) and value.isdigit() and len(value) <= MAX_PAYMENT_ID_LENGTH
+
+
+# -- confirm ------------------------------------------------------------------------------------
+
+
+def checkout_confirm(*, cart, user, details: orders.DeliveryDetails) -> str:
+    """Place the order from the cart (reserving its stock for an hour) and return the Mercado
+    Pago payment link to send the buyer to.
+
+    A second click with the same cart and address within a short window gets the same order
+    and link. Placing a sixth unpaid order cancels the cart's oldest one and expires its link.
+    Raises orders.NotEnoughStock / orders.EmptyCart (nothing written) or CheckoutError when
+    Mercado Pago cannot be reached (the new order is cancelled, its stock released).
+    """
+    order, superseded = orders.order_place(cart=cart, user=user, details=details)
+    link = _payment_link(order)
+    for old in superseded:
+        _expire_link(old)
+    return link
+
+
+def _payment_link(order: Order) -> str:
+    """The order's preference, created once. Holds only this order's row lock while it talks
+    to Mercado Pago, so a double click waits here and then reuses the first link."""
+    failure = None
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        existing = MercadoPagoPayment.objects.filter(order=locked).first()
+        if existing is not None:
+            return existing.init_point
+        if locked.status not in RESERVING_STATUSES:
+            raise CheckoutError(_("This checkout was cancelled. Please confirm your order again."))
+        lines = list(locked.lines.all())
+        try:
+            preference = gateway.create_preference(
+                reference=str(locked.pk),
+                items=[
+                    gateway.PreferenceItem(
+                        id=str(line.variant_id),
+                        title=f"{line.product_name} ({line.variant_label})"
+                        if line.variant_label
+                        else line.product_name,
+                        quantity=line.quantity,
+                        unit_price=line.unit_price,
+                    )
+                    for line in lines
+                ],
+                payer_email=locked.email,
+                payer_name=locked.recipient,
+                back_url=settings.SITE_URL + reverse("payments:finalize"),
+                notification_url=settings.SITE_URL + reverse("payments:webhook"),
+                starts_at=locked.created_at,
+                expires_at=locked.reserved_until,
+                currency=locked.currency,
+            )
+        except gateway.PaymentError as error:
+            orders.order_cancel(order=locked, note=_("Mercado Pago could not be reached."))
+            failure = error
+        else:
+            MercadoPagoPayment.objects.create(
+                order=locked,
+                preference_id=preference.id,
+                init_point=preference.init_point,
+                expires_at=locked.reserved_until,
+            )
+            return preference.init_point
+    logger.warning("checkout for order %s failed: %s", order.pk, failure)
+    raise CheckoutError(
+        _("We could not reach Mercado Pago. Nothing was charged; please try again in a moment.")
+    )
+
+
+def _expire_link(order: Order) -> None:
+    payment = MercadoPagoPayment.objects.filter(order=order).first()
+    if payment is None:
+        return
+    try:
+        gateway.expire_preference(preference_id=payment.preference_id, now=timezone.now())
+    except gateway.PaymentError:
+        # Harmless: a payment made on it later is still applied or refunded by finalize.
+        logger.warning("could not expire the payment link of order %s", order.pk)
+
+
+# -- finalize -----------------------------------------------------------------------------------
+
+
+def payment_apply(*, payment_id: str) -> Outcome:
+    """Ask Mercado Pago about a payment and apply it to its order, once.
+
+    Used by the buyer's return and by the webhook. Raises gateway.PaymentNotFound,
+    gateway.PaymentUnavailable (nothing changed: a later webhook or retry completes it),
+    UnknownPayment or PaymentMismatch (nothing changed).
+    """
+    if not valid_payment_id(payment_id):
+        raise UnknownPayment(payment_id)
+    remote = gateway.get_payment(payment_id=payment_id)
+    outcome, refund_due = _apply(remote)
+    if refund_due:
+        _send_refund(outcome.order)
+    return outcome
+
+
+def _apply(remote: gateway.RemotePayment) -> tuple[Outcome, bool]:
+    if not remote.external_reference.isdigit():
+        raise UnknownPayment(remote.id)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=int(remote.external_reference)).first()
+        record = MercadoPagoPayment.objects.filter(order=order).first() if order else None
+        if order is None or record is None:
+            raise UnknownPayment(remote.id)
+        if remote.currency != order.currency or remote.amount != order.total:
+            logger.error(
+                "payment %s does not match order %s: %s %s, expected %s %s",
+                remote.id,
+                order.pk,
+                remote.amount,
+                remote.currency,
+                order.total,
+                order.currency,
+            )
+            raise PaymentMismatch(remote.id)
+
+        record.payment_id, record.status, record.status_detail = (
+            remote.id,
+            remote.status,
+            remote.status_detail,
+        )
+        result, refund_due = "unchanged", False
+        if remote.status == "approved":
+            result, refund_due = _approve(order, record, remote)
+        elif remote.status in PENDING_STATUSES:
+            orders.order_mark_pending(order=order)
+            result = "pending"
+        elif remote.status in FAILED_STATUSES:
+            result = "rejected"  # the order stays open: the shopper may pay again
+        record.save()
+    return Outcome(order=order, result=result), refund_due
+
+
+def _approve(order: Order, record: MercadoPagoPayment, remote) -> tuple[str, bool]:
+    if order.status == OrderStatus.PAID:
+        if record.approved_payment_id and record.approved_payment_id != remote.id:
+            logger.error(
+                "order %s was paid twice (payments %s and %s)",
+                order.pk,
+                record.approved_payment_id,
+                remote.id,
+            )
+        return "paid", False
+    if order.status == OrderStatus.REFUNDED:
+        return "refunded", record.refund_status == RefundStatus.PENDING
+    record.approved_payment_id = remote.id
+    try:
+        orders.order_mark_paid(order=order)
+    except orders.LostReservation as lost:
+        orders.order_mark_refunded(
+            order=order, note=_("Refunded: out of stock. %(reason)s") % {"reason": lost.message}
+        )
+        record.refund_status = RefundStatus.PENDING
+        return "refunded", True
+    return "paid", False
+
+
+def _send_refund(order: Order) -> None:
+    """Refund the approved payment in full; safe to repeat (idempotency key per payment)."""
+    record = MercadoPagoPayment.objects.get(order=order)
+    if record.refund_status != RefundStatus.PENDING or not record.approved_payment_id:
+        return
+    try:
+        refund_id = gateway.refund_payment(
+            payment_id=record.approved_payment_id,
+            idempotency_key=f"refund-order-{order.pk}-{record.approved_payment_id}",
+        )
+    except gateway.PaymentError:
+        logger.warning("refund of order %s failed; a retry will send it", order.pk)
+        return
+    MercadoPagoPayment.objects.filter(pk=record.pk).update(
+        refund_status=RefundStatus.DONE, refund_id=refund_id
+    )
+
+
+def payments_reconcile() -> int:
+    """Safety net for lost notifications: ask Mercado Pago about every unpaid order whose link
+    is still recent, and send refunds that could not be sent. Returns how many orders changed."""
+    changed = 0
+    since = timezone.now() - timezone.timedelta(days=2)
+    open_orders = Order.objects.filter(
+        status__in=RESERVING_STATUSES, created_at__gte=since, mercadopago__isnull=False
+    )
+    for order in open_orders:
+        try:
+            remote_payments = gateway.search_payments(reference=str(order.pk))
+        except gateway.PaymentError:
+            continue
+        for remote in remote_payments:
+            try:
+                outcome, refund_due = _apply(remote)
+            except (UnknownPayment, PaymentMismatch):
+                continue
+            if refund_due:
+                _send_refund(outcome.order)
+            changed += outcome.result in ("paid", "refunded")
+    for record in MercadoPagoPayment.objects.filter(refund_status=RefundStatus.PENDING):
+        _send_refund(record.order)
+    return changed

@@ -9,16 +9,31 @@ BIN := $(VENV)/bin
 THEME := theme/static_src
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SANDBOX_PORT ?= 8001
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: run test lint install css migrate seed e2e clean
+.PHONY: run test lint install css migrate seed e2e sandbox clean
 
+# Without MERCADOPAGO_ACCESS_TOKEN the store talks to the offline Mercado Pago sandbox, which
+# runs beside it for as long as the store does.
 run: install css migrate seed
-	@echo "Serving the store on http://$(HOST):$(PORT)/"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@if [ -z "$$MERCADOPAGO_ACCESS_TOKEN" ]; then \
+		echo "Offline Mercado Pago sandbox on http://127.0.0.1:$(SANDBOX_PORT)/ (no credentials needed)"; \
+		$(BIN)/python -m payments.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
+		trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
+		export MERCADOPAGO_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) SITE_URL=http://$(HOST):$(PORT); \
+		echo "Serving the store on http://$(HOST):$(PORT)/"; \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT); \
+	else \
+		echo "Serving the store on http://$(HOST):$(PORT)/ with real Mercado Pago credentials"; \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT); \
+	fi
+
+sandbox: install
+	$(BIN)/python -m payments.sandbox --port $(SANDBOX_PORT)
 
 test: install css lint
 	$(BIN)/python -m pytest

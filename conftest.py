@@ -52,6 +52,20 @@ postgres_only = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    """On SQLite, test in a file rather than in shared memory: the live server's threads then
+    get connections of their own that wait for each other's locks, as in production, instead
+    of failing with "database table is locked"."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("db") / "test.sqlite3"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and cached fragments live in the cache: no test sees another's."""

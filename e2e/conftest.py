@@ -125,3 +125,12 @@ def phone_page(browser, live_server, demo_store):
     )
     yield page
     context.close()
+
+
+@pytest.fixture
+def live_sandbox(sandbox, live_server, settings):
+    """The sandbox wired to the live store: the browser pays on its hosted page and the sandbox
+    POSTs signed webhooks to the live server."""
+    settings.SITE_URL = live_server.url
+    sandbox.state.behaviour.webhooks = "send"
+    return sandbox

@@ -13,6 +13,9 @@ def add_from_product_page(page, slug, color, size, quantity=1):
     page.goto(f"/p/{slug}/?color={color}&size={size}")
     page.get_by_test_id("add-quantity").fill(str(quantity))
     page.get_by_test_id("add-to-cart").click()
+    expect(
+        page.get_by_test_id("add-feedback").or_(page.get_by_test_id("add-error"))
+    ).to_be_visible()
 
 
 def badge(page):

@@ -390,7 +390,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _api_guard(self) -> bool:
         """Authorization, and any failure a test queued. True when the call may proceed."""
-        if not (self.headers.get("Authorization") or "").startswith("Bearer "):
+        if len((self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()) < 8:
             self._json(401, error_body(401, "unauthorized", "invalid access token"))
             return False
         status = self.state.misbehave()

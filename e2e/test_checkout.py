@@ -1,0 +1,137 @@
+"""Checkout journeys through the offline Mercado Pago sandbox's hosted page."""
+
+import re
+
+from django.core import mail
+from playwright.sync_api import expect
+
+from e2e.test_cart import add_from_product_page, badge
+from orders.models import Order, OrderStatus
+from store.demo import LAST_UNIT_SLUG, SHOPPER_EMAIL, SHOPPER_PASSWORD
+from store.models import Variant
+
+GUEST = {
+    "recipient": "Ana Souza",
+    "postal_code": "01310-100",
+    "street": "Avenida Paulista",
+    "number": "1000",
+    "district": "Bela Vista",
+    "city": "São Paulo",
+    "phone": "(11) 91234-5678",
+}
+
+
+def navy_large():
+    return Variant.objects.get(product__slug=LAST_UNIT_SLUG, color__slug="navy", size__name="L")
+
+
+def fill_guest_details(page, prefix="delivery"):
+    page.get_by_test_id("guest-email").fill("guest@example.com")
+    for field, value in GUEST.items():
+        page.locator(f"[name={prefix}-{field}]").fill(value)
+    page.locator(f"[name={prefix}-state]").select_option("SP")
+
+
+def test_guest_checkout_approved_in_the_sandbox(page, live_sandbox):
+    before = navy_large().quantity
+    add_from_product_page(page, LAST_UNIT_SLUG, "navy", "L", 2)
+    page.goto("/cart/")
+    page.get_by_test_id("checkout-button").click()
+    fill_guest_details(page)
+    page.get_by_test_id("confirm-order").click()
+
+    expect(page.get_by_test_id("mp-approve")).to_be_visible()
+    assert page.url.startswith(live_sandbox.url)
+    page.get_by_test_id("mp-approve").click()
+
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    expect(page.get_by_test_id("order-number")).to_have_text(re.compile(r"^R\d{6}$"))
+    expect(badge(page)).to_have_text("0")
+    assert navy_large().quantity == before - 2
+    order = Order.objects.get()
+    assert order.status == OrderStatus.PAID and order.email == "guest@example.com"
+    assert [m.to for m in mail.outbox if "confirmed" in m.subject] == [["guest@example.com"]]
+    page.goto("/cart/")
+    expect(page.get_by_test_id("empty-cart")).to_be_visible()
+
+
+def test_rejected_then_retried_and_approved(page, live_sandbox):
+    add_from_product_page(page, LAST_UNIT_SLUG, "navy", "L", 1)
+    page.goto("/checkout/")
+    fill_guest_details(page)
+    page.get_by_test_id("confirm-order").click()
+    page.get_by_test_id("mp-reject").click()
+
+    expect(page.get_by_text("Your payment was not approved")).to_be_visible()
+    expect(page.get_by_test_id("order-status")).to_have_text("Awaiting payment")
+    expect(badge(page)).to_have_text("1")
+
+    page.goto("/cart/")
+    page.get_by_test_id("checkout-button").click()
+    fill_guest_details(page)
+    page.get_by_test_id("confirm-order").click()
+    page.get_by_test_id("mp-approve").click()
+
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    assert Order.objects.count() == 1  # the retry reused the same order and link
+
+
+def test_signed_in_shopper_adds_an_address_inline_pays_and_sees_the_order(page, live_sandbox):
+    page.goto("/accounts/login/")
+    page.locator("[name=login]").fill(SHOPPER_EMAIL)
+    page.locator("[name=password]").fill(SHOPPER_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    add_from_product_page(page, LAST_UNIT_SLUG, "white", "S", 1)
+    page.goto("/checkout/")
+    page.evaluate("window.__noReload = 'still here'")
+
+    page.get_by_test_id("address-new").click()
+    form = page.get_by_test_id("new-address")
+    for field, value in GUEST.items():
+        form.locator(f"[name={field}]").fill(value)
+    form.locator("[name=state]").select_option("SP")
+    form.get_by_test_id("address-save").click()
+    expect(page.get_by_test_id("address-option")).to_have_count(1)
+    expect(page.get_by_test_id("address-option").locator("input")).to_be_checked()
+    assert page.evaluate("window.__noReload") == "still here"
+
+    page.get_by_test_id("confirm-order").click()
+    page.get_by_test_id("mp-approve").click()
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    number = page.get_by_test_id("order-number").inner_text()
+
+    page.goto("/orders/")
+    expect(page.get_by_test_id("order-row")).to_have_count(1)
+    expect(page.get_by_test_id("order-number")).to_have_text(number)
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+
+
+def test_pending_payment_is_confirmed_later_by_the_webhook(page, live_sandbox):
+    add_from_product_page(page, LAST_UNIT_SLUG, "navy", "L", 1)
+    page.goto("/checkout/")
+    fill_guest_details(page)
+    page.get_by_test_id("confirm-order").click()
+    page.get_by_test_id("mp-pending").click()
+    expect(page.get_by_test_id("order-status")).to_have_text("Payment pending")
+
+    [payment_id] = live_sandbox.state.payments
+    live_sandbox.state.update_payment(payment_id, "approved")  # Mercado Pago approves later
+
+    for _ in range(100):  # the webhook arrives on its own; wait for it (at most 10 s)
+        if Order.objects.get().status == OrderStatus.PAID:
+            break
+        page.wait_for_timeout(100)
+    page.reload()
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+
+
+def test_checkout_works_without_javascript(no_js_page, live_sandbox):
+    page = no_js_page
+    page.goto(f"/p/{LAST_UNIT_SLUG}/?color=navy&size=L")
+    page.get_by_test_id("add-to-cart").click()
+    page.get_by_test_id("checkout-button").click()
+    fill_guest_details(page)
+    page.get_by_test_id("confirm-order").click()
+    page.get_by_test_id("mp-approve").click()
+
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")

@@ -1,0 +1,55 @@
+"""Concurrent buyers on PostgreSQL, with real concurrent connections."""
+
+import pytest
+from django.test import Client
+
+from conftest import postgres_only, run_concurrently
+from orders.models import Order, OrderStatus
+from payments.tests.conftest import Buyer
+
+pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+
+
+def test_twenty_buyers_race_for_five_units(sandbox, catalogue):
+    variant = catalogue.product(
+        "Last Linen Shirts", price="99.90", stock={("Navy", "M"): 5}
+    ).variants.get()
+    buyers = [Buyer(Client(), sandbox) for _ in range(20)]
+    for buyer in buyers:
+        buyer.add(variant, 1)  # carts hold no stock: all 20 fit
+
+    def purchase(index):
+        buyer = buyers[index]
+        response = buyer.confirm(email=f"buyer{index}@example.com")
+        if response.status_code != 302 or not response["Location"].startswith(sandbox.url):
+            return ("refused", response.status_code)
+        back = buyer.come_back(buyer.pay(response["Location"], "approve"))
+        return ("paid", back.status_code)
+
+    results = run_concurrently(purchase, 20)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    variant.refresh_from_db()
+    assert variant.quantity == 0
+    assert Order.objects.filter(status=OrderStatus.PAID).count() == 5
+    assert sum(1 for r in results if r[0] == "paid") == 5
+    assert all(r[1] < 500 for r in results)
+    # The others were refused before any payment link was made.
+    assert Order.objects.exclude(status=OrderStatus.PAID).count() == 0
+
+
+def test_two_approvals_of_the_same_order_at_once_apply_once(sandbox, catalogue):
+    from django.core import mail
+
+    variant = catalogue.product("Shirt", stock={("Navy", "M"): 5}).variants.get()
+    buyer = Buyer(Client(), sandbox)
+    buyer.add(variant, 2)
+    buyer.pay(buyer.pay_link(), "approve")
+    webhooks = sandbox.state.take_held() * 4
+
+    results = run_concurrently(lambda i: buyer.deliver(webhooks[i]).status_code, len(webhooks))
+
+    assert set(results) == {200}
+    variant.refresh_from_db()
+    assert variant.quantity == 3
+    assert len([m for m in mail.outbox if "confirmed" in m.subject]) == 1

@@ -135,3 +135,48 @@ def test_checkout_works_without_javascript(no_js_page, live_sandbox):
     page.get_by_test_id("mp-approve").click()
 
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+
+
+def test_pay_with_the_demo_store_credit_token_then_print_the_invoice(page):
+    from decimal import Decimal
+
+    from payments.models import StoreCreditToken
+    from store.demo import DEMO_TOKEN
+
+    before = navy_large().quantity
+    add_from_product_page(page, LAST_UNIT_SLUG, "navy", "L", 2)
+    page.goto("/checkout/")
+    fill_guest_details(page)
+    total = page.get_by_test_id("checkout-total").inner_text()
+    page.get_by_test_id("credit-token").fill(DEMO_TOKEN)
+    page.get_by_test_id("pay-with-credit").click()
+
+    expect(page.get_by_test_id("payment-success")).to_be_visible()
+    expect(page.get_by_test_id("amount-paid")).to_have_text(total)
+    paid = Decimal(re.sub(r"[^\d.]", "", total))
+    remaining = StoreCreditToken.objects.get(token=DEMO_TOKEN).balance
+    assert remaining == Decimal("5000.00") - paid
+    expect(page.get_by_test_id("remaining-balance")).to_contain_text(f"{remaining:,.2f}")
+    expect(badge(page)).to_have_text("0")
+    assert navy_large().quantity == before - 2
+
+    page.get_by_test_id("see-invoice").click()
+    expect(page.get_by_test_id("invoice-detail")).to_have_count(1)
+    expect(page.get_by_test_id("invoice-total")).to_have_text(total)
+    expect(page.get_by_test_id("invoice-method")).to_have_text("Store credit")
+    page.emulate_media(media="print")
+    expect(page.get_by_text("Use your browser's Print command")).to_be_hidden()
+
+
+def test_a_wrong_token_shows_the_error_page_with_a_way_back(page):
+    add_from_product_page(page, LAST_UNIT_SLUG, "navy", "L", 1)
+    page.goto("/checkout/")
+    fill_guest_details(page)
+    page.get_by_test_id("credit-token").fill("not-a-token")
+    page.get_by_test_id("pay-with-credit").click()
+
+    expect(page.get_by_test_id("failure-reason")).to_have_text(
+        "That is not a valid store-credit token."
+    )
+    page.get_by_test_id("back-to-cart").click()
+    expect(page.get_by_test_id("cart-line")).to_have_count(1)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Order, OrderLine
+from .models import Invoice, InvoiceDetail, Order, OrderLine
 
 
 class OrderLineInline(admin.TabularInline):
@@ -25,6 +25,39 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     inlines = [OrderLineInline]
     readonly_fields = [field.name for field in Order._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InvoiceDetailInline(admin.TabularInline):
+    model = InvoiceDetail
+    extra = 0
+    can_delete = False
+    fields = ("description", "quantity", "unit_price", "amount")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    """Invoices are records: staff read them, nobody edits them."""
+
+    list_display = ("number", "order", "buyer_email", "payment_method", "total", "issued_at")
+    list_filter = ("payment_method", "issued_at")
+    search_fields = ("id", "buyer_email", "buyer_name", "payment_reference", "order__id")
+    list_select_related = ("order",)
+    date_hierarchy = "issued_at"
+    inlines = [InvoiceDetailInline]
+    readonly_fields = [field.name for field in Invoice._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -117,8 +117,10 @@ class Order(models.Model):
 
     def signed_url(self) -> str:
         """A link that opens this order without logging in (e-mails, guest checkout)."""
-        token = signing.dumps(self.pk, salt=ORDER_LINK_SALT)
-        return reverse("orders:signed", args=[token])
+        return reverse("orders:signed", args=[signing.dumps(self.pk, salt=ORDER_LINK_SALT)])
+
+    def signed_invoice_url(self) -> str:
+        return reverse("orders:signed_invoice", args=[signing.dumps(self.pk, salt=ORDER_LINK_SALT)])
 
     @property
     def address_lines(self) -> list[str]:
@@ -160,3 +162,76 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.product_name}"
+
+
+class Invoice(models.Model):
+    """The record of a paid order: one per paid order, whatever the payment method. Its total
+    equals the sum of its details and the amount charged."""
+
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="invoice", verbose_name=_("order")
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        verbose_name=_("buyer"),
+    )
+    buyer_name = models.CharField(_("buyer name"), max_length=120)
+    buyer_email = models.EmailField(_("buyer e-mail"))
+    issued_at = models.DateTimeField(_("date"))
+    payment_method = models.CharField(
+        _("payment method"), max_length=20, choices=PaymentMethod.choices
+    )
+    payment_reference = models.CharField(_("payment reference"), max_length=100)
+    currency = models.CharField(_("currency"), max_length=3)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative")
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"NF-{self.pk:06d}"
+
+
+class InvoiceDetail(models.Model):
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="details", verbose_name=_("invoice")
+    )
+    product = models.ForeignKey(
+        "store.Product",
+        on_delete=models.PROTECT,
+        related_name="invoice_details",
+        verbose_name=_("product"),
+    )
+    variant = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="invoice_details", verbose_name=_("variant")
+    )
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("invoice detail")
+        verbose_name_plural = _("invoice details")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="invoice_detail_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.description}"

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from .models import ORDER_LINK_SALT, RESERVING_STATUSES, Order, OrderLine
+from .models import ORDER_LINK_SALT, RESERVING_STATUSES, Invoice, Order, OrderLine
 
 
 def reserved_units(
@@ -85,3 +85,11 @@ def order_from_signed_token(*, token: str) -> Order:
     except signing.BadSignature as bad:
         raise Http404("Bad order link") from bad
     return order_for_page(pk=pk)
+
+
+def invoice_for_order(*, order: Order) -> Invoice:
+    """A paid order's invoice with its details (404 while the order is unpaid)."""
+    invoice = Invoice.objects.prefetch_related("details").filter(order=order).first()
+    if invoice is None:
+        raise Http404("No invoice yet")
+    return invoice

@@ -18,7 +18,15 @@ from cart.models import Cart, CartLine
 from store.models import Variant
 
 from . import emails
-from .models import RESERVING_STATUSES, Order, OrderLine, OrderStatus, PaymentMethod
+from .models import (
+    RESERVING_STATUSES,
+    Invoice,
+    InvoiceDetail,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+)
 from .selectors import available_units
 
 
@@ -83,6 +91,7 @@ def recent_duplicate(*, cart: Cart, digest: str) -> Order | None:
         Order.objects.filter(
             cart=cart,
             contents_hash=digest,
+            payment_method=PaymentMethod.MERCADO_PAGO,
             status__in=RESERVING_STATUSES,
             created_at__gte=since,
             reserved_until__gt=timezone.now(),
@@ -92,14 +101,17 @@ def recent_duplicate(*, cart: Cart, digest: str) -> Order | None:
     )
 
 
-def order_place(*, cart: Cart, user, details: DeliveryDetails) -> tuple[Order, list[Order]]:
+def order_place(
+    *, cart: Cart, user, details: DeliveryDetails, method: str = PaymentMethod.MERCADO_PAGO
+) -> tuple[Order, list[Order]]:
     """Create an order from the cart and reserve its stock until the payment link expires.
 
     One transaction: the cart row and the variant rows are locked, availability (stock minus
     other buyers' reservations) is checked for every line, and the order is written with prices
     taken from the catalogue. Refused with NotEnoughStock, writing nothing, when a line does not
-    fit. Returns the order and the older unfinished orders it superseded (at most
-    CHECKOUT_MAX_UNFINISHED stay unfinished per cart; those are cancelled here).
+    fit. For Mercado Pago, a second click within CHECKOUT_DUPLICATE_WINDOW returns the first
+    order, and at most CHECKOUT_MAX_UNFINISHED orders stay unfinished per cart: the older ones
+    are cancelled here and returned with the new order.
     """
     if cart.pk is None:
         raise EmptyCart(_("Your cart is empty."))
@@ -113,7 +125,8 @@ def order_place(*, cart: Cart, user, details: DeliveryDetails) -> tuple[Order, l
         if not lines:
             raise EmptyCart(_("Your cart is empty."))
         digest = contents_hash(lines, details)
-        duplicate = recent_duplicate(cart=cart, digest=digest)
+        is_link_payment = method == PaymentMethod.MERCADO_PAGO
+        duplicate = recent_duplicate(cart=cart, digest=digest) if is_link_payment else None
         if duplicate is not None:
             return duplicate, []
 
@@ -138,6 +151,7 @@ def order_place(*, cart: Cart, user, details: DeliveryDetails) -> tuple[Order, l
             shipping=Decimal("0.00"),
             total=subtotal,
             contents_hash=digest,
+            payment_method=method,
             reserved_until=timezone.now()
             + timedelta(seconds=settings.CHECKOUT_RESERVATION_SECONDS),
             **asdict(details),
@@ -154,7 +168,7 @@ def order_place(*, cart: Cart, user, details: DeliveryDetails) -> tuple[Order, l
             )
             for line in lines
         )
-        superseded = _supersede_oldest_unfinished(cart=cart)
+        superseded = _supersede_oldest_unfinished(cart=cart) if is_link_payment else []
     return order, superseded
 
 
@@ -184,13 +198,13 @@ def order_mark_pending(*, order: Order) -> None:
         order.save(update_fields=["status", "updated_at"])
 
 
-def order_mark_paid(*, order: Order, method: str = PaymentMethod.MERCADO_PAGO) -> bool:
-    """The one routine that marks an order paid. Call it inside a transaction holding the
-    order's row lock.
+def order_mark_paid(*, order: Order, method: str, reference: str) -> bool:
+    """The one routine that marks an order paid, whatever the payment method. Call it inside a
+    transaction holding the order's row lock.
 
     Turns the order's reservation into a stock decrement (variant rows locked in primary-key
-    order; the database refuses negative stock), records the payment time, empties the cart
-    the order came from, and queues the confirmation e-mail after commit. Returns False when
+    order; the database refuses negative stock), records the payment time and the invoice,
+    empties the cart the order came from, and queues the confirmation e-mail after commit. Returns False when
     the order was already paid (nothing happens twice). Raises LostReservation, changing
     nothing, when the stock went to another buyer while the payment was not yet approved.
     """
@@ -215,10 +229,47 @@ def order_mark_paid(*, order: Order, method: str = PaymentMethod.MERCADO_PAGO) -
     order.paid_at = timezone.now()
     order.status_note = ""
     order.save(update_fields=["status", "payment_method", "paid_at", "status_note", "updated_at"])
+    invoice_record(order=order, lines=lines, variants=variants, reference=reference)
     if order.cart_id is not None:
         CartLine.objects.filter(cart_id=order.cart_id).delete()
     transaction.on_commit(lambda: emails.send_order_confirmation(order_id=order.pk))
     return True
+
+
+def invoice_record(
+    *, order: Order, lines: list[OrderLine], variants: dict[int, Variant], reference: str
+) -> Invoice:
+    """The paid order's invoice, with one detail per line; its total is the order's total,
+    which is the sum of the lines and the amount charged."""
+    total = sum((line.line_total for line in lines), Decimal("0"))
+    if total != order.total:
+        raise OrderError(f"order {order.pk}: lines add up to {total}, not {order.total}")
+    invoice = Invoice.objects.create(
+        order=order,
+        buyer=order.user,
+        buyer_name=order.recipient,
+        buyer_email=order.email,
+        issued_at=order.paid_at,
+        payment_method=order.payment_method,
+        payment_reference=reference[:100],
+        currency=order.currency,
+        total=order.total,
+    )
+    InvoiceDetail.objects.bulk_create(
+        InvoiceDetail(
+            invoice=invoice,
+            product_id=variants[line.variant_id].product_id,
+            variant_id=line.variant_id,
+            description=f"{line.product_name} ({line.variant_label})"
+            if line.variant_label
+            else line.product_name,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.line_total,
+        )
+        for line in lines
+    )
+    return invoice
 
 
 def order_mark_refunded(*, order: Order, note: str) -> bool:

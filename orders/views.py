@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from . import selectors
+from .models import Order
 
 
 @login_required
@@ -21,16 +22,38 @@ def _render(request, order, *, signed: bool):
     )
 
 
-@require_GET
-def order_detail(request, pk):
-    """The owner's order page; anyone else gets the same 404 as for a missing order."""
+def _own_order(request, pk) -> Order:
+    """The requester's order; anyone else gets the same 404 as for a missing order."""
     order = selectors.order_for_page(pk=pk)
     if not selectors.order_visible_to(order=order, user=request.user, cart=request.cart):
         raise Http404("No such order")
-    return _render(request, order, signed=False)
+    return order
+
+
+@require_GET
+def order_detail(request, pk):
+    return _render(request, _own_order(request, pk), signed=False)
 
 
 @require_GET
 def order_signed(request, token):
     """An order opened from its signed link (e-mail, guest checkout): no login needed."""
     return _render(request, selectors.order_from_signed_token(token=token), signed=True)
+
+
+def _render_invoice(request, order, *, order_url):
+    invoice = selectors.invoice_for_order(order=order)
+    context = {"order": order, "invoice": invoice, "order_url": order_url}
+    return render(request, "orders/invoice.html", context)
+
+
+@require_GET
+def invoice(request, pk):
+    order = _own_order(request, pk)
+    return _render_invoice(request, order, order_url=order.get_absolute_url())
+
+
+@require_GET
+def invoice_signed(request, token):
+    order = selectors.order_from_signed_token(token=token)
+    return _render_invoice(request, order, order_url=order.signed_url())

@@ -5,19 +5,22 @@ the webhook arrives first, however often either arrives."""
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from orders import services as orders
-from orders.models import RESERVING_STATUSES, Order, OrderStatus
+from orders.models import RESERVING_STATUSES, Order, OrderStatus, PaymentMethod
+from store.money import format_money
 
 from . import gateway
-from .models import MercadoPagoPayment, RefundStatus
+from .models import MercadoPagoPayment, RefundStatus, StoreCreditEntry, StoreCreditToken
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +204,7 @@ def _approve(order: Order, record: MercadoPagoPayment, remote) -> tuple[str, boo
         return "refunded", record.refund_status == RefundStatus.PENDING
     record.approved_payment_id = remote.id
     try:
-        orders.order_mark_paid(order=order)
+        orders.order_mark_paid(order=order, method=PaymentMethod.MERCADO_PAGO, reference=remote.id)
     except orders.LostReservation as lost:
         orders.order_mark_refunded(
             order=order, note=_("Refunded: out of stock. %(reason)s") % {"reason": lost.message}
@@ -253,3 +256,109 @@ def payments_reconcile() -> int:
     for record in MercadoPagoPayment.objects.filter(refund_status=RefundStatus.PENDING):
         _send_refund(record.order)
     return changed
+
+
+# -- store credit -------------------------------------------------------------------------------
+
+
+class StoreCreditError(CheckoutError):
+    """A store-credit payment that was refused; nothing was written."""
+
+
+def _ledger(
+    *, token: StoreCreditToken, amount: Decimal, actor, reason: str, order=None
+) -> StoreCreditEntry:
+    """Change a locked token's balance by `amount` and record why. Never below zero."""
+    new_balance = token.balance + amount
+    if new_balance < 0:
+        raise StoreCreditError(_("That would take the token's balance below zero."))
+    token.balance = new_balance
+    token.save(update_fields=["balance"])
+    return StoreCreditEntry.objects.create(
+        token=token,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reason=reason[:200],
+        amount=amount,
+        balance_after=new_balance,
+        order=order,
+    )
+
+
+@transaction.atomic
+def token_adjust(
+    *, token: StoreCreditToken, amount: Decimal, actor, reason: str
+) -> StoreCreditEntry:
+    """Staff add (or, with a negative amount, take back) credit; recorded in the ledger."""
+    locked = StoreCreditToken.objects.select_for_update().get(pk=token.pk)
+    entry = _ledger(token=locked, amount=amount, actor=actor, reason=reason)
+    token.balance = locked.balance
+    return entry
+
+
+@transaction.atomic
+def token_issue(
+    *, amount: Decimal, expires_on, actor, owner=None, note: str = "", token=None
+) -> StoreCreditToken:
+    fields = {"token": token} if token is not None else {}
+    issued = StoreCreditToken.objects.create(
+        owner=owner, expires_on=expires_on, note=note, **fields
+    )
+    if amount:
+        token_adjust(token=issued, amount=amount, actor=actor, reason=_("Issued"))
+        issued.refresh_from_db()
+    return issued
+
+
+def _masked(token: StoreCreditToken) -> str:
+    return _("store credit …%(end)s") % {"end": str(token.token)[-6:]}
+
+
+def checkout_pay_with_token(
+    *, cart, user, details: orders.DeliveryDetails, code: str
+) -> tuple[Order, StoreCreditEntry]:
+    """Pay the whole cart with store credit, all or nothing, in one transaction.
+
+    Locks the token, then the cart and the stock rows; checks that the token exists, may be
+    used by this shopper, is active and unexpired; places the order at catalogue prices
+    (refusing lines the stock no longer covers); checks the balance against the order's total;
+    deducts it (with its ledger entry), marks the order paid through the same routine as
+    Mercado Pago (stock decremented, invoice recorded, cart emptied, e-mail after commit).
+    Any refusal raises StoreCreditError or orders.OrderError and leaves everything unchanged.
+    """
+    try:
+        token_id = uuid.UUID(str(code).strip())
+    except (ValueError, AttributeError, TypeError):
+        raise StoreCreditError(_("That is not a valid store-credit token.")) from None
+    with transaction.atomic():
+        token = StoreCreditToken.objects.select_for_update().filter(token=token_id).first()
+        if token is None:
+            raise StoreCreditError(_("We do not know this store-credit token."))
+        if token.owner_id is not None and (not user.is_authenticated or user.pk != token.owner_id):
+            raise StoreCreditError(_("This store-credit token belongs to another account."))
+        if not token.is_active:
+            raise StoreCreditError(_("This store-credit token has been deactivated."))
+        if token.is_expired:
+            raise StoreCreditError(
+                _("This store-credit token expired on %(date)s.")
+                % {"date": formats.date_format(token.expires_on)}
+            )
+        order, _superseded = orders.order_place(
+            cart=cart, user=user, details=details, method=PaymentMethod.STORE_CREDIT
+        )
+        if token.balance < order.total:
+            raise StoreCreditError(
+                _("Insufficient balance: the token has %(balance)s and the order costs %(total)s.")
+                % {"balance": format_money(token.balance), "total": format_money(order.total)}
+            )
+        entry = _ledger(
+            token=token,
+            amount=-order.total,
+            actor=user,
+            reason=_("Payment of order %(number)s") % {"number": order.reference},
+            order=order,
+        )
+        locked_order = Order.objects.select_for_update().get(pk=order.pk)
+        orders.order_mark_paid(
+            order=locked_order, method=PaymentMethod.STORE_CREDIT, reference=_masked(token)
+        )
+    return locked_order, entry

@@ -3,8 +3,10 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import JsonResponse
+from django.core import signing
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,7 +23,7 @@ from orders import services as order_services
 from orders.models import Order, OrderStatus
 from project.htmx import page_or_partial
 
-from . import gateway, services, signatures
+from . import gateway, selectors, services, signatures
 from .forms import CheckoutForm
 from .models import MercadoPagoPayment
 
@@ -31,6 +33,7 @@ logger = logging.getLogger(__name__)
 def _checkout_context(request, form, *, error=None, new_address_form=None):
     return {
         "form": form,
+        "methods": selectors.payment_settings(),
         "summary": cart_selectors.cart_summary(cart=request.cart),
         "addresses": addresses_for(user=request.user) if request.user.is_authenticated else [],
         "checkout_error": error,
@@ -68,11 +71,20 @@ def checkout(request):
     )
 
 
+def _method_disabled(request, form):
+    context = _checkout_context(
+        request, form, error=_("This payment method is not available right now.")
+    )
+    return render(request, "payments/checkout.html", context, status=200 if request.htmx else 403)
+
+
 @require_POST
 def confirm(request):
     if (back := _cart_ready(request)) is not None:
         return HttpResponseClientRedirect(back.url) if request.htmx else back
     form = CheckoutForm(request.POST, user=request.user)
+    if not selectors.payment_settings().mercadopago_enabled:
+        return _method_disabled(request, form)
     error = None
     if form.is_valid():
         try:
@@ -245,3 +257,65 @@ def webhook(request):
     except gateway.PaymentUnavailable:
         return JsonResponse({"error": "try again"}, status=503)
     return JsonResponse({"status": outcome.result})
+
+
+CREDIT_DONE_SALT = "payments.store-credit-done"
+
+
+@require_POST
+def pay_with_credit(request):
+    """Pay the cart with a store-credit token: all or nothing. Success and failure both
+    redirect (post/redirect/get) to their pages; the failure's reason travels in the session."""
+    if (back := _cart_ready(request)) is not None:
+        return HttpResponseClientRedirect(back.url) if request.htmx else back
+    form = CheckoutForm(request.POST, user=request.user)
+    if not selectors.payment_settings().store_credit_enabled:
+        return _method_disabled(request, form)
+    if not form.is_valid():
+        context = _checkout_context(request, form)
+        return render(
+            request, "payments/checkout.html", context, status=200 if request.htmx else 422
+        )
+    try:
+        order, _entry = services.checkout_pay_with_token(
+            cart=request.cart,
+            user=request.user,
+            details=form.details(),
+            code=request.POST.get("token", "")[:100],
+        )
+    except (order_services.OrderError, services.CheckoutError) as refused:
+        request.session["store_credit_error"] = refused.message
+        target = reverse("payments:credit_failed")
+    except Exception:
+        logger.exception("store-credit payment failed")
+        request.session["store_credit_error"] = _(
+            "Something went wrong; nothing was charged. Please try again."
+        )
+        target = reverse("payments:credit_failed")
+    else:
+        target = reverse(
+            "payments:credit_done", args=[signing.dumps(order.pk, salt=CREDIT_DONE_SALT)]
+        )
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+@require_GET
+def credit_done(request, token):
+    try:
+        order_id = signing.loads(token, salt=CREDIT_DONE_SALT)
+    except signing.BadSignature as bad:
+        raise Http404("Bad link") from bad
+    order = order_selectors.order_for_page(pk=order_id)
+    entry = order.store_credit_entries.select_related("token").order_by("-id").first()
+    if entry is None:
+        raise Http404("Not a store-credit order")
+    context = {"order": order, "paid": -entry.amount, "remaining": entry.balance_after}
+    return render(request, "payments/credit_done.html", context)
+
+
+@require_GET
+def credit_failed(request):
+    message = request.session.pop("store_credit_error", None)
+    if message is None:
+        return redirect("cart:detail")
+    return render(request, "payments/credit_failed.html", {"message": message}, status=400)

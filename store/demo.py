@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -29,6 +30,11 @@ SHOPPER_EMAIL = "shopper@example.com"
 SHOPPER_PASSWORD = "reserva-shopper-2026"  # noqa: S105 (demo credentials, printed on purpose)
 STAFF_EMAIL = "staff@example.com"
 STAFF_PASSWORD = "reserva-staff-2026"  # noqa: S105
+
+# A store-credit token anyone may spend (QA and the offline demo).
+DEMO_TOKEN = "5e1f0c2a-7b3d-4e9a-8c61-2d4f9a0b7c13"  # noqa: S105 (demo credit, printed on purpose)
+DEMO_TOKEN_BALANCE = Decimal("5000.00")
+DEMO_TOKEN_EXPIRES = date(2036, 12, 31)
 
 # The two products QA journeys rely on (SPEC section 6).
 LAST_UNIT_SLUG = "classic-linen-shirt"  # its Navy / M variant has exactly 1 unit
@@ -112,6 +118,20 @@ def _save_picture(path: str, content: bytes) -> str:
     return default_storage.save(path, ContentFile(content))
 
 
+def ensure_demo_token() -> None:
+    from payments.models import StoreCreditToken
+    from payments.services import token_issue
+
+    if not StoreCreditToken.objects.filter(token=DEMO_TOKEN).exists():
+        token_issue(
+            token=DEMO_TOKEN,
+            amount=DEMO_TOKEN_BALANCE,
+            expires_on=DEMO_TOKEN_EXPIRES,
+            actor=None,
+            note="Demo store credit",
+        )
+
+
 def ensure_users() -> None:
     shopper, created = User.objects.get_or_create(
         email=SHOPPER_EMAIL, defaults={"first_name": "Ana", "last_name": "Souza"}
@@ -182,6 +202,7 @@ def seed_demo(*, seed: int = 2026, products: int = DEMO_PRODUCT_COUNT) -> SeedRe
     rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
     colors, sizes, tags, categories = _reference_data()
     ensure_users()
+    ensure_demo_token()
     created = 0
     color_names = list(colors)
     for index, (category_name, name) in enumerate(_demo_specs(rng)):

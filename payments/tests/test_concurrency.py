@@ -53,3 +53,38 @@ def test_two_approvals_of_the_same_order_at_once_apply_once(sandbox, catalogue):
     variant.refresh_from_db()
     assert variant.quantity == 3
     assert len([m for m in mail.outbox if "confirmed" in m.subject]) == 1
+
+
+def test_one_token_spent_from_several_browsers_at_once_never_goes_below_zero(sandbox, catalogue):
+    from decimal import Decimal
+
+    from payments import services
+    from payments.models import StoreCreditToken
+    from payments.tests.conftest import GUEST
+
+    variant = catalogue.product("Shirt", price="100.00", stock={("Navy", "M"): 50}).variants.get()
+    token = services.token_issue(
+        amount=Decimal("250.00"),
+        expires_on=variant.product.created_at.date().replace(year=2099),
+        actor=None,
+    )
+    buyers = [Buyer(Client(), sandbox) for _ in range(6)]
+    for buyer in buyers:
+        buyer.add(variant, 1)  # each order costs R$ 100.00: the token affords two
+
+    results = run_concurrently(
+        lambda i: buyers[i].client.post(
+            "/checkout/store-credit/", {**GUEST, "token": str(token.token)}
+        )["Location"],
+        len(buyers),
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum("/done/" in r for r in results) == 2
+    assert sum(r.endswith("/failed/") for r in results) == 4
+    token.refresh_from_db()
+    assert token.balance == Decimal("50.00")
+    assert Order.objects.filter(status=OrderStatus.PAID).count() == 2
+    variant.refresh_from_db()
+    assert variant.quantity == 48
+    assert StoreCreditToken.objects.get().entries.count() == 3  # issued + two payments

@@ -32,6 +32,7 @@ class Command(BaseCommand):
             "\nDemo accounts\n"
             f"  shopper: {demo.SHOPPER_EMAIL} / {demo.SHOPPER_PASSWORD}\n"
             f"  staff:   {demo.STAFF_EMAIL} / {demo.STAFF_PASSWORD}  (admin at /admin/)\n"
+            f"  store credit token: {demo.DEMO_TOKEN} (R$ {demo.DEMO_TOKEN_BALANCE} when issued)\n"
             f"QA fixtures: /p/{demo.LAST_UNIT_SLUG}/ (Navy, M: 1 unit left), "
             f"/p/{demo.SOLD_OUT_SLUG}/ (sold out)\n"
         )

@@ -31,6 +31,12 @@ def detail(request):
     return render(request, "cart/cart_detail.html", context)
 
 
+@require_GET
+def badge(request):
+    """The header badge alone, for a page that wants to refresh it (`cart:changed`)."""
+    return render(request, "base.html#cart-badge")
+
+
 @require_POST
 def add(request):
     form = AddToCartForm(request.POST)

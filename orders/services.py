@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cart.models import Cart, CartLine
+from store.cache import catalogue_changed
 from store.models import Variant
 
 from . import emails
@@ -224,6 +225,7 @@ def order_mark_paid(*, order: Order, method: str, reference: str) -> bool:
     for line in lines:
         variants[line.variant_id].quantity -= line.quantity
     Variant.objects.bulk_update(variants.values(), ["quantity"])
+    transaction.on_commit(catalogue_changed)  # "sold out" badges may change
     order.status = OrderStatus.PAID
     order.payment_method = method
     order.paid_at = timezone.now()

@@ -189,6 +189,7 @@ TAILWIND_APP_NAME = "theme"
 # SECURE_SSL_REDIRECT=False behind a proxy that already redirects, or for a local benchmark).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz"]  # load balancers probe over plain HTTP
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
@@ -203,6 +204,8 @@ STORE_NAME = env.str("STORE_NAME", default="Reserva")
 STORE_CURRENCY = "BRL"
 STORE_PAGE_SIZE = 24
 STORE_LOW_STOCK = 3
+# Seconds catalogue fragments stay cached (see store/cache.py); only with a shared cache.
+CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=600 if REDIS_URL else 0)
 
 # Checkout and Mercado Pago (see README.md, "Payments").
 CHECKOUT_RESERVATION_SECONDS = 60 * 60  # stock held for an unpaid order = the payment link's life

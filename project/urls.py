@@ -3,7 +3,11 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from . import views
+
 urlpatterns = [
+    path("healthz", views.health, name="health"),
+    path("healthz/live", views.live, name="live"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

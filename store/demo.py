@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from accounts.models import User
 
+from .cache import catalogue_changed
 from .models import Category, Color, Product, ProductImage, Size, Tag, Variant
 
 IMAGE_SIZE = (480, 600)
@@ -277,6 +278,7 @@ def seed_demo(*, seed: int = 2026, products: int = DEMO_PRODUCT_COUNT) -> SeedRe
         created += _bulk_products(
             rng, products - DEMO_PRODUCT_COUNT, colors, sizes, tags, categories
         )
+    transaction.on_commit(catalogue_changed)  # bulk inserts send no signals
     return SeedResult(products_created=created, products_total=Product.objects.count())
 
 

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from . import cache as catalogue_cache
 from .models import Category, Color, Product, ProductImage, Size, Tag, Variant
 
 SORT_ORDERS = {
@@ -44,6 +46,20 @@ class ProductFilters:
     in_stock: bool = False
     sort: str = DEFAULT_SORT
 
+    def cache_key(self) -> tuple:
+        """The filters as plain values, the same for every spelling of the same query."""
+        return (
+            self.q.lower(),
+            self.category.pk if self.category else None,
+            self.tag.pk if self.tag else None,
+            tuple(sorted(s.pk for s in self.sizes)),
+            tuple(sorted(c.pk for c in self.colors)),
+            str(self.min_price),
+            str(self.max_price),
+            self.in_stock,
+            self.sort,
+        )
+
     @property
     def is_filtered(self) -> bool:
         return bool(
@@ -58,11 +74,20 @@ class ProductFilters:
 
 
 def catalogue_facets() -> Facets:
-    return Facets(
-        categories=list(Category.objects.all()),
-        tags=list(Tag.objects.all()),
-        sizes=list(Size.objects.all()),
-        colors=list(Color.objects.all()),
+    """Four small queries, or none when the current catalogue version's facets are cached."""
+
+    def load() -> Facets:
+        return Facets(
+            categories=list(Category.objects.all()),
+            tags=list(Tag.objects.all()),
+            sizes=list(Size.objects.all()),
+            colors=list(Color.objects.all()),
+        )
+
+    if not catalogue_cache.enabled():
+        return load()
+    return cache.get_or_set(
+        catalogue_cache.fragment_key("facets"), load, settings.CATALOGUE_CACHE_SECONDS
     )
 
 
@@ -135,11 +160,10 @@ def _variants_prefetch() -> Prefetch:
 
 
 def product_for_page(*, slug: str) -> Product:
-    """An active product with its category, images, tags and variants (404 when unknown)."""
+    """An active product with its category and variants (404 when unknown). Its images and
+    tags are read by the page's cached fragments, and only when those are rendered."""
     products = (
-        Product.objects.active()
-        .select_related("category")
-        .prefetch_related("images", "tags", _variants_prefetch())
+        Product.objects.active().select_related("category").prefetch_related(_variants_prefetch())
     )
     return get_object_or_404(products, slug=slug)
 

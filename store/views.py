@@ -1,12 +1,15 @@
 from dataclasses import replace
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from project.htmx import page_or_partial
 
+from .cache import fragment_key
 from .forms import ProductFilterForm
 from .selectors import catalogue_facets, product_for_page, product_page, variant_choice
 
@@ -24,8 +27,15 @@ def product_list(request, category_slug=None):
     filters = form.filters()
     if category is not None:
         filters = replace(filters, category=category)
-    page = product_page(filters=filters, page_number=request.GET.get("page"))
+    page_number = request.GET.get("page")
+    # Evaluated only if the cached product grid is missing (see the template's cache tag).
+    page = SimpleLazyObject(lambda: product_page(filters=filters, page_number=page_number))
     context = {
+        "cache_seconds": settings.CATALOGUE_CACHE_SECONDS,
+        "results_key": fragment_key("results", filters.cache_key(), str(page_number)[:20]),
+        "filters_key": fragment_key(
+            "filters", filters.cache_key(), category.pk if category else None
+        ),
         "facets": facets,
         "nav_categories": facets.categories,  # the header's menu, without a second query
         "form": form,
@@ -46,6 +56,11 @@ def product_detail(request, slug):
     choice = variant_choice(
         product=product, color=request.GET.get("color"), size=request.GET.get("size")
     )
-    context = {"product": product, "choice": choice}
+    context = {
+        "product": product,
+        "choice": choice,
+        "cache_seconds": settings.CATALOGUE_CACHE_SECONDS,
+        "product_key": fragment_key("product", product.pk),
+    }
     template = page_or_partial(request, "store/product_detail.html", "variant-picker")
     return render(request, template, context)

@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: run test lint install css migrate seed e2e sandbox clean
+.PHONY: run test lint install css migrate seed e2e sandbox bench clean
 
 # Without MERCADOPAGO_ACCESS_TOKEN the store talks to the offline Mercado Pago sandbox, which
 # runs beside it for as long as the store does.
@@ -31,6 +31,12 @@ run: install css migrate seed
 		echo "Serving the store on http://$(HOST):$(PORT)/ with real Mercado Pago credentials"; \
 		$(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	fi
+
+# The benchmark (bench/README.md): gunicorn + wrk on this machine, results in bench/results/.
+bench: install css
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 sandbox: install
 	$(BIN)/python -m payments.sandbox --port $(SANDBOX_PORT)

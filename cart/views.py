@@ -34,7 +34,7 @@ def detail(request):
 @require_GET
 def badge(request):
     """The header badge alone, for a page that wants to refresh it (`cart:changed`)."""
-    return render(request, "base.html#cart-badge")
+    return render(request, "base.html#cart-count")
 
 
 @require_POST

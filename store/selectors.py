@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -86,7 +85,7 @@ def catalogue_facets() -> Facets:
 
     if not catalogue_cache.enabled():
         return load()
-    return cache.get_or_set(
+    return catalogue_cache.fragments().get_or_set(
         catalogue_cache.fragment_key("facets"), load, settings.CATALOGUE_CACHE_SECONDS
     )
 

@@ -78,7 +78,8 @@ class TestAdd:
         html = response.content.decode()
         assert response.status_code == 200
         assert 'data-testid="add-feedback"' in html and "<html" not in html
-        assert 'id="cart-badge" hx-swap-oob="true"' in html and badge(html) == 2
+        assert 'id="cart-count" class="absolute -right-0.5 -top-0.5" hx-swap-oob="true"' in html
+        assert badge(html) == 2
 
     @pytest.mark.parametrize(
         ("data", "message"),
@@ -164,8 +165,8 @@ class TestCartPage:
         assert html.count('data-testid="cart-line"') == 2
         assert "Colour: Navy" in html and "Size: M" in html
         assert "R$ 240.00" in html and "R$ 136.50" in html
-        assert re.search(r'data-testid="cart-total">R\$ 376.50<', html)
-        assert re.search(r'data-testid="cart-item-count">5<', html)
+        assert re.search(r'data-testid="cart-total" >R\$ 376.50<', html)
+        assert re.search(r'data-testid="cart-item-count" >5<', html)
         assert 'data-testid="checkout-button"' in html
         assert badge(html) == 5
 
@@ -229,9 +230,14 @@ class TestLineOperations:
         assert response.status_code == 200 and "<html" not in html
         assert html.lstrip().startswith(f'<li id="line-{line.pk}"')
         assert 'value="3"' in html
-        assert 'id="cart-summary" hx-swap-oob="true"' in html
-        assert re.search(r'data-testid="cart-total">R\$ 360.00<', html)
-        assert 'id="cart-badge" hx-swap-oob="true"' in html and badge(html) == 3
+        assert re.search(
+            r'id="cart-total" data-testid="cart-total" hx-swap-oob="true">R\$ 360.00<', html
+        )
+        assert re.search(
+            r'id="cart-item-count" data-testid="cart-item-count" hx-swap-oob="true">3<', html
+        )
+        assert 'id="cart-count" class="absolute -right-0.5 -top-0.5" hx-swap-oob="true"' in html
+        assert badge(html) == 3
 
     def test_htmx_remove_of_the_last_line_swaps_in_the_empty_state(self, client, line):
         html = client.post(line_url(line.pk, "remove"), **HTMX).content.decode()
@@ -246,7 +252,8 @@ class TestLineOperations:
         html = client.post(line_url(line.pk, "remove"), **HTMX).content.decode()
 
         assert 'data-testid="cart-line"' not in html and 'data-testid="empty-cart"' not in html
-        assert 'id="cart-summary" hx-swap-oob="true"' in html and badge(html) == 1
+        assert 'id="cart-total" data-testid="cart-total" hx-swap-oob="true"' in html
+        assert badge(html) == 1
 
     @pytest.mark.parametrize(
         ("data", "message"),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 
 from django.db.models import Prefetch, Sum
+from django.urls import reverse
 
 from orders.selectors import available_units
 from store.models import Color, Product, ProductImage, Size, Variant
@@ -49,6 +51,12 @@ class LineView:
     quantity: int
     stock: int
     image: ProductImage | None
+
+    @cached_property
+    def url(self) -> str:
+        """The line's base URL; its operations are `<url>increase/`, `decrease/`, `remove/` and
+        `quantity/` (reversed once per line, not once per button)."""
+        return reverse("cart:line", args=[self.id, "x"])[:-2]
 
     @property
     def unit_price(self) -> Decimal:

@@ -44,6 +44,20 @@ class User(AbstractUser):
         return self.email
 
 
+def address_label(address, *, country: str) -> list[str]:
+    """An address as printed on a label, a line per item (address book, orders, invoices)."""
+    first = f"{address.street}, {address.number}"
+    if address.complement:
+        first += f" – {address.complement}"
+    return [
+        address.recipient,
+        first,
+        f"{address.district}, {address.city}/{address.state}",
+        f"{address.postal_code} · {country}",
+        address.phone,
+    ]
+
+
 BRAZILIAN_STATES = [
     ("AC", "Acre"),
     ("AL", "Alagoas"),
@@ -112,14 +126,4 @@ class Address(models.Model):
 
     @property
     def lines(self) -> list[str]:
-        """The address as printed on a label."""
-        first = f"{self.street}, {self.number}" + (
-            f" – {self.complement}" if self.complement else ""
-        )
-        return [
-            self.recipient,
-            first,
-            f"{self.district}, {self.city}/{self.state}",
-            f"{self.postal_code} · {self.get_country_display()}",
-            self.phone,
-        ]
+        return address_label(self, country=self.get_country_display())

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from store.selectors import VariantChoice, product_with_variants, variant_choice
 
-MAX_LINE_QUANTITY = 999
+from .services import MAX_LINE_QUANTITY
 
 
 class AddToCartForm(forms.Form):

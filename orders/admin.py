@@ -1,21 +1,20 @@
 from django.contrib import admin
 
+from project.admin import ReadOnlyAdmin
+
 from .models import Invoice, InvoiceDetail, Order, OrderLine
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyAdmin, admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
     fields = ("product_name", "variant_label", "unit_price", "quantity", "line_total")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Orders are history: read-only here; their state changes only through payments."""
 
     list_display = ("number", "email", "status", "payment_method", "total", "created_at", "paid_at")
@@ -26,29 +25,17 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = [OrderLineInline]
     readonly_fields = [field.name for field in Order._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class InvoiceDetailInline(admin.TabularInline):
+class InvoiceDetailInline(ReadOnlyAdmin, admin.TabularInline):
     model = InvoiceDetail
     extra = 0
     can_delete = False
     fields = ("description", "quantity", "unit_price", "amount")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Invoices are records: staff read them, nobody edits them."""
 
     list_display = ("number", "order", "buyer_email", "payment_method", "total", "issued_at")
@@ -58,12 +45,3 @@ class InvoiceAdmin(admin.ModelAdmin):
     date_hierarchy = "issued_at"
     inlines = [InvoiceDetailInline]
     readonly_fields = [field.name for field in Invoice._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

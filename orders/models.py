@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import address_label
 from store.models import Variant
 
 ORDER_LINK_SALT = "orders.order-link"
@@ -124,16 +125,7 @@ class Order(models.Model):
 
     @property
     def address_lines(self) -> list[str]:
-        first = f"{self.street}, {self.number}" + (
-            f" – {self.complement}" if self.complement else ""
-        )
-        return [
-            self.recipient,
-            first,
-            f"{self.district}, {self.city}/{self.state}",
-            f"{self.postal_code} · {self.country}",
-            self.phone,
-        ]
+        return address_label(self, country=self.country)
 
 
 class OrderLine(models.Model):

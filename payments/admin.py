@@ -4,37 +4,27 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from project.admin import ReadOnlyAdmin
+
 from . import services
 from .models import MercadoPagoPayment, PaymentSettings, StoreCreditEntry, StoreCreditToken
 
 
 @admin.register(MercadoPagoPayment)
-class MercadoPagoPaymentAdmin(admin.ModelAdmin):
+class MercadoPagoPaymentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("order", "status", "payment_id", "refund_status", "created_at")
     list_filter = ("status", "refund_status")
     search_fields = ("preference_id", "payment_id", "order__email")
     list_select_related = ("order",)
     readonly_fields = [field.name for field in MercadoPagoPayment._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class StoreCreditEntryInline(admin.TabularInline):
+class StoreCreditEntryInline(ReadOnlyAdmin, admin.TabularInline):
     model = StoreCreditEntry
     extra = 0
     can_delete = False
     fields = ("created_at", "actor", "reason", "amount", "balance_after", "order")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class StoreCreditTokenForm(forms.ModelForm):

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from orders.models import Order
 from store.models import Variant
 
 from .models import Cart, CartLine
@@ -251,7 +252,9 @@ def cart_merge(*, source: Cart, user) -> list[StockAdjustment]:
     """Move an anonymous cart into the account's cart when its owner logs in.
 
     Quantities of the same variant are summed and capped at the stock; the shopper is told
-    about every capped line. The anonymous cart is deleted.
+    about every capped line. Orders placed from the anonymous cart move with it (their stock
+    stays theirs, and they stay visible to this browser). The anonymous cart is deleted; a
+    second request that arrives with the same cookie finds nothing left to merge.
     """
     if source.pk is None or source.user_id is not None:
         return []
@@ -259,7 +262,9 @@ def cart_merge(*, source: Cart, user) -> list[StockAdjustment]:
         target = Cart(user=user)
         _save_new_cart(target)
         for cart in sorted((source, target), key=lambda c: c.pk):
-            _locked(cart)
+            if not Cart.objects.select_for_update().filter(pk=cart.pk).exists():
+                return []  # merged already by a parallel request
+        Order.objects.filter(cart=source).update(cart=target)
         existing = {line.variant_id: line for line in CartLine.objects.filter(cart=target)}
         adjustments, to_create, to_update = [], [], []
         source_lines = list(cart_lines_with_variants(cart=source))

@@ -131,6 +131,17 @@ def order_place(
         if duplicate is not None:
             return duplicate, []
 
+        # Lock order: cart, then its unfinished orders, then variants (the payment routine locks
+        # an order and then its variants, so no cycle can form).
+        unfinished = (
+            list(
+                Order.objects.select_for_update()
+                .filter(cart=cart, status=OrderStatus.AWAITING_PAYMENT)
+                .order_by("pk")
+            )
+            if is_link_payment
+            else []
+        )
         variants = _locked_variants(line.variant_id for line in lines)
         available = available_units(variants=variants.values(), for_cart_id=cart.pk)
         for line in lines:
@@ -169,17 +180,15 @@ def order_place(
             )
             for line in lines
         )
-        superseded = _supersede_oldest_unfinished(cart=cart) if is_link_payment else []
+        superseded = _supersede_oldest(unfinished) if is_link_payment else []
     return order, superseded
 
 
-def _supersede_oldest_unfinished(*, cart: Cart) -> list[Order]:
-    unfinished = list(
-        Order.objects.filter(cart=cart, status=OrderStatus.AWAITING_PAYMENT).order_by(
-            "-created_at", "-id"
-        )
-    )
-    superseded = unfinished[settings.CHECKOUT_MAX_UNFINISHED :]
+def _supersede_oldest(unfinished: list[Order]) -> list[Order]:
+    """With the new order, keep the newest CHECKOUT_MAX_UNFINISHED unfinished; cancel older ones."""
+    keep_older = settings.CHECKOUT_MAX_UNFINISHED - 1
+    newest_first = sorted(unfinished, key=lambda o: (o.created_at, o.pk), reverse=True)
+    superseded = newest_first[keep_older:]
     for order in superseded:
         order_cancel(order=order, note=_("Replaced by a newer checkout."))
     return superseded
@@ -191,6 +200,13 @@ def order_cancel(*, order: Order, note: str = "") -> None:
         status=OrderStatus.CANCELLED, status_note=note[:200], cancelled_at=timezone.now()
     )
     order.refresh_from_db(fields=["status", "status_note", "cancelled_at"])
+
+
+def order_reopen(*, order: Order) -> None:
+    """A pending payment was rejected: the order waits for a new payment again."""
+    if order.status == OrderStatus.PAYMENT_PENDING:
+        order.status = OrderStatus.AWAITING_PAYMENT
+        order.save(update_fields=["status", "updated_at"])
 
 
 def order_mark_pending(*, order: Order) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -50,7 +50,9 @@ class Outcome:
 
 
 def valid_payment_id(value: str | None) -> bool:
-    return bool(value) and value.isdigit() and len(value) <= MAX_PAYMENT_ID_LENGTH
+    return (
+        bool(value) and value.isascii() and value.isdigit() and len(value) <= MAX_PAYMENT_ID_LENGTH
+    )
 
 
 # -- confirm ------------------------------------------------------------------------------------
@@ -72,55 +74,67 @@ def checkout_confirm(*, cart, user, details: orders.DeliveryDetails) -> str:
     return link
 
 
-def _payment_link(order: Order) -> str:
-    """The order's preference, created once. Holds only this order's row lock while it talks
-    to Mercado Pago, so a double click waits here and then reuses the first link."""
-    failure = None
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        existing = MercadoPagoPayment.objects.filter(order=locked).first()
-        if existing is not None:
-            return existing.init_point
-        if locked.status not in RESERVING_STATUSES:
-            raise CheckoutError(_("This checkout was cancelled. Please confirm your order again."))
-        lines = list(locked.lines.all())
-        try:
-            preference = gateway.create_preference(
-                reference=str(locked.pk),
-                items=[
-                    gateway.PreferenceItem(
-                        id=str(line.variant_id),
-                        title=f"{line.product_name} ({line.variant_label})"
-                        if line.variant_label
-                        else line.product_name,
-                        quantity=line.quantity,
-                        unit_price=line.unit_price,
-                    )
-                    for line in lines
-                ],
-                payer_email=locked.email,
-                payer_name=locked.recipient,
-                back_url=settings.SITE_URL + reverse("payments:finalize"),
-                notification_url=settings.SITE_URL + reverse("payments:webhook"),
-                starts_at=locked.created_at,
-                expires_at=locked.reserved_until,
-                currency=locked.currency,
+def _preference_for(order: Order) -> gateway.Preference:
+    lines = list(order.lines.all())
+    return gateway.create_preference(
+        reference=str(order.pk),
+        items=[
+            gateway.PreferenceItem(
+                id=str(line.variant_id),
+                title=f"{line.product_name} ({line.variant_label})"
+                if line.variant_label
+                else line.product_name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
             )
-        except gateway.PaymentError as error:
-            orders.order_cancel(order=locked, note=_("Mercado Pago could not be reached."))
-            failure = error
-        else:
-            MercadoPagoPayment.objects.create(
-                order=locked,
+            for line in lines
+        ],
+        payer_email=order.email,
+        payer_name=order.recipient,
+        back_url=settings.SITE_URL + reverse("payments:finalize"),
+        notification_url=settings.SITE_URL + reverse("payments:webhook"),
+        starts_at=order.created_at,
+        expires_at=order.reserved_until,
+        currency=order.currency,
+    )
+
+
+def _payment_link(order: Order) -> str:
+    """The order's preference, created once. Mercado Pago is called outside any transaction,
+    so no lock is held while it answers; a double click that races here keeps the first link
+    stored and expires the other."""
+    existing = MercadoPagoPayment.objects.filter(order=order).first()
+    if existing is not None:
+        return existing.init_point
+    order.refresh_from_db(fields=["status"])
+    if order.status not in RESERVING_STATUSES:
+        raise CheckoutError(_("This checkout was cancelled. Please confirm your order again."))
+    try:
+        preference = _preference_for(order)
+    except gateway.PaymentError as error:
+        logger.warning("checkout for order %s failed: %s", order.pk, error)
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            if not MercadoPagoPayment.objects.filter(order=locked).exists():
+                orders.order_cancel(order=locked, note=_("Mercado Pago could not be reached."))
+        raise CheckoutError(
+            _("We could not reach Mercado Pago. Nothing was charged; please try again in a moment.")
+        ) from error
+    try:
+        with transaction.atomic():
+            record = MercadoPagoPayment.objects.create(
+                order=order,
                 preference_id=preference.id,
                 init_point=preference.init_point,
-                expires_at=locked.reserved_until,
+                expires_at=order.reserved_until,
             )
-            return preference.init_point
-    logger.warning("checkout for order %s failed: %s", order.pk, failure)
-    raise CheckoutError(
-        _("We could not reach Mercado Pago. Nothing was charged; please try again in a moment.")
-    )
+    except IntegrityError:  # the other click stored its link first: use that one
+        record = MercadoPagoPayment.objects.get(order=order)
+        try:
+            gateway.expire_preference(preference_id=preference.id, now=timezone.now())
+        except gateway.PaymentError:
+            logger.warning("could not expire a duplicate link of order %s", order.pk)
+    return record.init_point
 
 
 def _expire_link(order: Order) -> None:
@@ -150,11 +164,17 @@ def payment_apply(*, payment_id: str) -> Outcome:
     outcome, refund_due = _apply(remote)
     if refund_due:
         _send_refund(outcome.order)
+    if outcome.result == "duplicate":
+        _refund_duplicate(outcome.order, remote.id)
+        outcome = Outcome(
+            order=outcome.order,
+            result="paid" if outcome.order.status == OrderStatus.PAID else "refunded",
+        )
     return outcome
 
 
 def _apply(remote: gateway.RemotePayment) -> tuple[Outcome, bool]:
-    if not remote.external_reference.isdigit():
+    if not valid_payment_id(remote.external_reference):
         raise UnknownPayment(remote.id)
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=int(remote.external_reference)).first()
@@ -162,9 +182,11 @@ def _apply(remote: gateway.RemotePayment) -> tuple[Outcome, bool]:
         if order is None or record is None:
             raise UnknownPayment(remote.id)
         if remote.currency != order.currency or remote.amount != order.total:
+            # Not applied. An approved one needs a person: it is logged as an error.
             logger.error(
-                "payment %s does not match order %s: %s %s, expected %s %s",
+                "payment %s (%s) does not match order %s: %s %s, expected %s %s",
                 remote.id,
+                remote.status,
                 order.pk,
                 remote.amount,
                 remote.currency,
@@ -185,20 +207,17 @@ def _apply(remote: gateway.RemotePayment) -> tuple[Outcome, bool]:
             orders.order_mark_pending(order=order)
             result = "pending"
         elif remote.status in FAILED_STATUSES:
-            result = "rejected"  # the order stays open: the shopper may pay again
+            orders.order_reopen(order=order)  # the shopper may pay again
+            result = "rejected"
         record.save()
     return Outcome(order=order, result=result), refund_due
 
 
 def _approve(order: Order, record: MercadoPagoPayment, remote) -> tuple[str, bool]:
+    if record.approved_payment_id and record.approved_payment_id != remote.id:
+        # A second approved payment for one order (the link paid twice): give it back.
+        return "duplicate", False
     if order.status == OrderStatus.PAID:
-        if record.approved_payment_id and record.approved_payment_id != remote.id:
-            logger.error(
-                "order %s was paid twice (payments %s and %s)",
-                order.pk,
-                record.approved_payment_id,
-                remote.id,
-            )
         return "paid", False
     if order.status == OrderStatus.REFUNDED:
         return "refunded", record.refund_status == RefundStatus.PENDING
@@ -212,6 +231,13 @@ def _approve(order: Order, record: MercadoPagoPayment, remote) -> tuple[str, boo
         record.refund_status = RefundStatus.PENDING
         return "refunded", True
     return "paid", False
+
+
+def _refund_duplicate(order: Order, payment_id: str) -> None:
+    """Refund an extra approved payment. If Mercado Pago cannot be reached the error goes up,
+    so the webhook answers 503 and Mercado Pago notifies again later."""
+    gateway.refund_payment(payment_id=payment_id, idempotency_key=f"refund-duplicate-{payment_id}")
+    logger.warning("refunded duplicate payment %s of order %s", payment_id, order.pk)
 
 
 def _send_refund(order: Order) -> None:

@@ -7,6 +7,7 @@ constant time. `ts` may come in seconds or milliseconds, and must be within the 
 
 import hashlib
 import hmac
+import re
 import time
 
 MILLISECONDS_THRESHOLD = 10**11  # a Unix time in seconds stays below this until year 5138
@@ -44,7 +45,7 @@ def is_valid(
         return False
     parts = parse_header(header)
     ts, received = parts.get("ts", ""), parts.get("v1", "")
-    if not ts.isdigit() or not received:
+    if not re.fullmatch(r"[0-9]{1,13}", ts) or not re.fullmatch(r"[0-9a-fA-F]{64}", received):
         return False
     seconds = int(ts) / 1000 if int(ts) >= MILLISECONDS_THRESHOLD else int(ts)
     if abs((now if now is not None else time.time()) - seconds) > tolerance:

@@ -148,7 +148,7 @@ def finalize(request):
         return _problem(request, _("Payment not found"), _("We could not find this payment."), 400)
     try:
         outcome = services.payment_apply(payment_id=payment_id)
-    except (gateway.PaymentNotFound, services.UnknownPayment):
+    except (gateway.PaymentNotFound, gateway.PaymentRefused, services.UnknownPayment):
         return _problem(request, _("Payment not found"), _("We could not find this payment."), 404)
     except services.PaymentMismatch:
         return _problem(
@@ -229,13 +229,13 @@ def webhook(request):
         return JsonResponse({"error": "malformed body"}, status=400)
     if not isinstance(body, dict):
         return JsonResponse({"error": "malformed body"}, status=400)
-    data = body.get("data") if isinstance(body.get("data"), dict) else {}
-    data_id = request.GET.get("data.id") or request.GET.get("id") or str(data.get("id") or "")
+    # Only the id in the query string is covered by the signature, so only it is used.
+    data_id = request.GET.get("data.id") or request.GET.get("id") or ""
     topic = request.GET.get("type") or request.GET.get("topic") or str(body.get("type") or "")
     valid = signatures.is_valid(
         header=request.headers.get("x-signature", ""),
         request_id=request.headers.get("x-request-id"),
-        data_id=request.GET.get("data.id") or request.GET.get("id"),
+        data_id=data_id,
         secret=settings.MERCADOPAGO_WEBHOOK_SECRET,
         tolerance=settings.MERCADOPAGO_WEBHOOK_TOLERANCE,
     )

@@ -532,3 +532,79 @@ class TestLostReservation:
         call_command("reconcile_payments")
         record.refresh_from_db()
         assert record.refund_status == RefundStatus.DONE
+
+
+class TestReviewFindings:
+    def test_a_crafted_signature_header_is_a_401_not_a_500(self, client):
+        for header in ("ts=²,v1=" + "a" * 64, "ts=1" + "0" * 400 + ",v1=" + "a" * 64):
+            response = client.post(
+                reverse("payments:webhook") + "?data.id=1&type=payment",
+                data=b"{}",
+                content_type="application/json",
+                headers={"x-signature": header, "x-request-id": "r"},
+            )
+            assert response.status_code == 401
+
+    @pytest.mark.parametrize("payment_id", ["²", "١٢٣", "1" * 30])
+    def test_odd_payment_ids_at_finalize_are_a_clear_400(self, client, payment_id):
+        response = client.get(reverse("payments:finalize"), {"payment_id": payment_id})
+
+        assert response.status_code == 400
+
+    def test_a_second_approved_payment_for_a_paid_order_is_refunded(self, buyer, shirt, sandbox):
+        buyer.add(shirt)
+        link = buyer.pay_link()
+        buyer.come_back(buyer.pay(link, "approve"))
+        assert the_order().status == OrderStatus.PAID
+
+        second = buyer.pay(link, "approve")  # the same link paid again
+        buyer.come_back(second)
+
+        [first_id, second_id] = sorted(sandbox.state.payments)
+        assert sandbox.state.payments[second_id]["status"] == "refunded"
+        assert sandbox.state.payments[first_id]["status"] == "approved"
+        assert the_order().status == OrderStatus.PAID and stock(shirt) == 4
+
+    def test_a_rejected_pending_payment_reopens_the_order(self, buyer, shirt, sandbox):
+        buyer.add(shirt)
+        buyer.come_back(buyer.pay(buyer.pay_link(), "pending"))
+        assert the_order().status == OrderStatus.PAYMENT_PENDING
+        [payment_id] = sandbox.state.payments
+        sandbox.state.take_held()
+
+        sandbox.state.update_payment(payment_id, "rejected")
+        for webhook in sandbox.state.take_held():
+            buyer.deliver(webhook)
+
+        assert the_order().status == OrderStatus.AWAITING_PAYMENT
+
+    def test_a_guest_order_follows_its_buyer_into_their_account(
+        self, buyer, shirt, sandbox, django_user_model
+    ):
+        ana = django_user_model.objects.create_user(email="ana@example.com", password="pw-123456!")
+        buyer.add(shirt, 5)
+        link = buyer.pay_link()  # the guest holds all 5 units
+        buyer.client.force_login(ana)
+        buyer.client.get(reverse("cart:detail"))  # the merge happens here
+
+        assert CartLine.objects.get().quantity == 5  # their own reservation is not "sold out"
+        back = buyer.come_back(buyer.pay(link, "approve"))
+
+        assert back.status_code == 302  # not a 404: the order is still theirs
+        assert the_order().status == OrderStatus.PAID
+        assert not CartLine.objects.exists()  # and the cart they now use was emptied
+
+
+def test_a_second_merge_of_the_same_cookie_changes_nothing(shirt, django_user_model):
+    from cart import services as cart_services
+    from cart.models import Cart
+
+    ana = django_user_model.objects.create_user(email="ana@example.com", password="pw-123456!")
+    guest = Cart()
+    cart_services.cart_add_item(cart=guest, variant_id=shirt.pk, quantity=2)
+    stale = Cart.objects.get(pk=guest.pk)
+
+    cart_services.cart_merge(source=guest, user=ana)
+
+    assert cart_services.cart_merge(source=stale, user=ana) == []
+    assert CartLine.objects.get().quantity == 2

@@ -138,3 +138,8 @@ def test_agrees_with_the_sdks_own_validator(data_id, request_id):
     except Exception:
         sdk = False
     assert ours == sdk
+
+
+@pytest.mark.parametrize("ts", ["²", "1" + "0" * 400, "9" * 5000, "-1", "1.5"])
+def test_crafted_timestamps_are_refused_not_crashing(ts):
+    assert not check(f"ts={ts},v1={VECTOR['v1']}", now=int(VECTOR["ts"]))

@@ -262,7 +262,7 @@ def cart_merge(*, source: Cart, user) -> list[StockAdjustment]:
         target = Cart(user=user)
         _save_new_cart(target)
         for cart in sorted((source, target), key=lambda c: c.pk):
-            if not Cart.objects.select_for_update().filter(pk=cart.pk).exists():
+            if Cart.objects.select_for_update().filter(pk=cart.pk).first() is None:
                 return []  # merged already by a parallel request
         Order.objects.filter(cart=source).update(cart=target)
         existing = {line.variant_id: line for line in CartLine.objects.filter(cart=target)}

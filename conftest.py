@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 import threading
@@ -178,6 +179,10 @@ def sandbox(settings):
     settings.MERCADOPAGO_ACCESS_TOKEN = "TEST-sandbox-token"
     settings.MERCADOPAGO_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.MERCADOPAGO_TIMEOUT = 2.0
+    # Forms may send the buyer on to this sandbox's checkout, as to Mercado Pago's.
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] = ["'self'", server.url]
+    settings.CONTENT_SECURITY_POLICY = policy
     server.state.behaviour.webhooks = "hold"
     yield server
     server.stop()

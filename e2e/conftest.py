@@ -6,6 +6,7 @@ journeys are skipped with a single loud line, unless E2E_REQUIRED=1, where that 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -95,36 +96,46 @@ def demo_store(transactional_db):
     seed_demo()
 
 
+@contextlib.contextmanager
 def _new_page(browser, live_server, **options):
+    """A page in a fresh context. Every journey also proves the Content Security Policy holds:
+    Chromium reports each thing the policy blocked (an inline style or script, a form posting
+    elsewhere) on the console, and any such report fails the journey."""
     context = browser.new_context(base_url=live_server.url, **options)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    return context, page
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield page
+    context.close()
+    assert not violations, f"blocked by the Content Security Policy: {violations}"
 
 
 @pytest.fixture
 def page(browser, live_server, demo_store):
-    context, page = _new_page(browser, live_server, viewport={"width": 1280, "height": 900})
-    yield page
-    context.close()
+    with _new_page(browser, live_server, viewport={"width": 1280, "height": 900}) as page:
+        yield page
 
 
 @pytest.fixture
 def no_js_page(browser, live_server, demo_store):
-    context, page = _new_page(
+    with _new_page(
         browser, live_server, java_script_enabled=False, viewport={"width": 1280, "height": 900}
-    )
-    yield page
-    context.close()
+    ) as page:
+        yield page
 
 
 @pytest.fixture
 def phone_page(browser, live_server, demo_store):
-    context, page = _new_page(
+    with _new_page(
         browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
-    )
-    yield page
-    context.close()
+    ) as page:
+        yield page
 
 
 @pytest.fixture

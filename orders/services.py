@@ -4,6 +4,7 @@ order, so concurrent buyers queue instead of deadlocking."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -18,7 +19,7 @@ from cart.models import Cart, CartLine
 from store.cache import catalogue_changed
 from store.models import Variant
 
-from . import emails
+from . import tasks
 from .models import (
     RESERVING_STATUSES,
     Invoice,
@@ -250,7 +251,7 @@ def order_mark_paid(*, order: Order, method: str, reference: str) -> bool:
     invoice_record(order=order, lines=lines, variants=variants, reference=reference)
     if order.cart_id is not None:
         CartLine.objects.filter(cart_id=order.cart_id).delete()
-    transaction.on_commit(lambda: emails.send_order_confirmation(order_id=order.pk))
+    transaction.on_commit(functools.partial(tasks.send_order_confirmation.enqueue, order.pk))
     return True
 
 
@@ -290,16 +291,18 @@ def invoice_record(
     return invoice
 
 
-def order_mark_refunded(*, order: Order, note: str) -> bool:
-    """Mark an order refunded (out of stock after a late approval). Returns False when it
-    already was; the buyer is e-mailed once, after commit."""
+def order_mark_refunded(*, order: Order, note: str, notify: bool = True) -> bool:
+    """Mark an order refunded: out of stock after a late approval (the buyer is e-mailed once,
+    after commit), or its payment reversed in Mercado Pago (notify=False: Mercado Pago tells
+    the buyer). Returns False when it already was."""
     if order.status == OrderStatus.REFUNDED:
         return False
     order.status = OrderStatus.REFUNDED
     order.status_note = note[:200]
     order.refunded_at = timezone.now()
     order.save(update_fields=["status", "status_note", "refunded_at", "updated_at"])
-    transaction.on_commit(lambda: emails.send_refund_notice(order_id=order.pk))
+    if notify:
+        transaction.on_commit(functools.partial(tasks.send_refund_notice.enqueue, order.pk))
     return True
 
 

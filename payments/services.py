@@ -19,13 +19,14 @@ from orders import services as orders
 from orders.models import RESERVING_STATUSES, Order, OrderStatus, PaymentMethod
 from store.money import format_money
 
-from . import gateway
+from . import gateway, tasks
 from .models import MercadoPagoPayment, RefundStatus, StoreCreditEntry, StoreCreditToken
 
 logger = logging.getLogger(__name__)
 
 PENDING_STATUSES = {"pending", "in_process", "authorized"}
 FAILED_STATUSES = {"rejected", "cancelled"}
+REVERSED_STATUSES = {"refunded", "charged_back"}
 MAX_PAYMENT_ID_LENGTH = 20
 
 
@@ -161,9 +162,14 @@ def payment_apply(*, payment_id: str) -> Outcome:
     if not valid_payment_id(payment_id):
         raise UnknownPayment(payment_id)
     remote = gateway.get_payment(payment_id=payment_id)
-    outcome, refund_due = _apply(remote)
+    try:
+        outcome, refund_due = _apply(remote)
+    except PaymentMismatch:
+        if remote.status == "approved":
+            _refund_mismatch(remote)
+        raise
     if refund_due:
-        _send_refund(outcome.order)
+        tasks.send_refund.enqueue(outcome.order.pk)
     if outcome.result == "duplicate":
         _refund_duplicate(outcome.order, remote.id)
         outcome = Outcome(
@@ -209,6 +215,8 @@ def _apply(remote: gateway.RemotePayment) -> tuple[Outcome, bool]:
         elif remote.status in FAILED_STATUSES:
             orders.order_reopen(order=order)  # the shopper may pay again
             result = "rejected"
+        elif remote.status in REVERSED_STATUSES and record.approved_payment_id == remote.id:
+            result = _reverse(order, remote)
         record.save()
     return Outcome(order=order, result=result), refund_due
 
@@ -233,11 +241,39 @@ def _approve(order: Order, record: MercadoPagoPayment, remote) -> tuple[str, boo
     return "paid", False
 
 
+def _reverse(order: Order, remote: gateway.RemotePayment) -> str:
+    """The order's approved payment was refunded (by staff in Mercado Pago) or charged back by
+    the buyer's bank: the order stops counting as paid. Stock is not put back on its own, since
+    the goods may have shipped; staff decide."""
+    if order.status == OrderStatus.PAID:
+        note = (
+            _("The payment was charged back.")
+            if remote.status == "charged_back"
+            else _("The payment was refunded through Mercado Pago.")
+        )
+        orders.order_mark_refunded(order=order, note=note, notify=False)
+        logger.warning("payment %s of paid order %s was %s", remote.id, order.pk, remote.status)
+    return "refunded" if order.status == OrderStatus.REFUNDED else "unchanged"
+
+
+def _refund_mismatch(remote: gateway.RemotePayment) -> None:
+    """Give back an approved payment that does not match its order (amount or currency): it
+    was not applied, and money must not be kept for an unpaid order. If Mercado Pago cannot be
+    reached the error goes up (the webhook answers 503 and is sent again)."""
+    gateway.refund_payment(payment_id=remote.id, idempotency_key=f"refund-mismatch-{remote.id}")
+    logger.error("refunded payment %s: it does not match its order", remote.id)
+
+
 def _refund_duplicate(order: Order, payment_id: str) -> None:
     """Refund an extra approved payment. If Mercado Pago cannot be reached the error goes up,
     so the webhook answers 503 and Mercado Pago notifies again later."""
     gateway.refund_payment(payment_id=payment_id, idempotency_key=f"refund-duplicate-{payment_id}")
     logger.warning("refunded duplicate payment %s of order %s", payment_id, order.pk)
+
+
+def refund_send(*, order_id: int) -> None:
+    """The refund a late approval made due (payments.tasks.send_refund)."""
+    _send_refund(Order.objects.get(pk=order_id))
 
 
 def _send_refund(order: Order) -> None:
@@ -274,7 +310,14 @@ def payments_reconcile() -> int:
         for remote in remote_payments:
             try:
                 outcome, refund_due = _apply(remote)
-            except (UnknownPayment, PaymentMismatch):
+            except UnknownPayment:
+                continue
+            except PaymentMismatch:
+                if remote.status == "approved":
+                    try:
+                        _refund_mismatch(remote)
+                    except gateway.PaymentError:
+                        logger.warning("refund of mismatched payment %s failed", remote.id)
                 continue
             if refund_due:
                 _send_refund(outcome.order)

@@ -21,6 +21,7 @@ from cart import services as cart_services
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.models import Order, OrderStatus
+from project import ratelimit
 from project.htmx import page_or_partial
 
 from . import gateway, selectors, services, signatures
@@ -146,6 +147,15 @@ def finalize(request):
         return _returned_without_paying(request, preference_id)
     if not services.valid_payment_id(payment_id):
         return _problem(request, _("Payment not found"), _("We could not find this payment."), 400)
+    if not ratelimit.allow(
+        request, scope="payment-return", per_minute=settings.PAYMENT_RETURN_RATE_LIMIT
+    ):
+        return _problem(
+            request,
+            _("Too many attempts"),
+            _("Please wait a minute and reload this page to see your payment."),
+            429,
+        )
     try:
         outcome = services.payment_apply(payment_id=payment_id)
     except (gateway.PaymentNotFound, gateway.PaymentRefused, services.UnknownPayment):

@@ -9,6 +9,7 @@ strict values `manage.py check --deploy` expects.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +54,9 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django_htmx",
     "template_partials",
+    "csp",
+    "django_tasks",
+    "django_tasks_db",
     "tailwind",
     "allauth",
     "allauth.account",
@@ -65,7 +69,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "project.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "store.cache.CatalogueVersionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -152,6 +158,13 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Rate limits count per client address; behind N load balancers or proxies that append to
+# X-Forwarded-For, set TRUSTED_PROXY_COUNT=N so the real client is counted (docs/deploy.md).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# RATE_LIMITS=False turns allauth's login, signup and reset limits off (for a load test whose
+# simulated shoppers all come from one address); never in production.
+if not env.bool("RATE_LIMITS", default=True):
+    ACCOUNT_RATE_LIMITS = False
 
 # E-mail: EMAIL_URL (smtp://user:password@host:587/?tls=True), console in development.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -230,14 +243,73 @@ if MERCADOPAGO_USES_SANDBOX:
 else:
     MERCADOPAGO_API_BASE_URL = env.str("MERCADOPAGO_API_BASE_URL", default="")
     MERCADOPAGO_WEBHOOK_SECRET = env.str("MERCADOPAGO_WEBHOOK_SECRET", default="")
+# Buyer's returns from Mercado Pago per client and minute (each asks Mercado Pago); 0: no limit.
+PAYMENT_RETURN_RATE_LIMIT = env.int("PAYMENT_RETURN_RATE_LIMIT", default=30)
 MERCADOPAGO_TIMEOUT = env.float("MERCADOPAGO_TIMEOUT", default=8.0)  # seconds per API call
 MERCADOPAGO_WEBHOOK_TOLERANCE = 300  # seconds a webhook's signature timestamp may be off
 MERCADOPAGO_STATEMENT_DESCRIPTOR = "RESERVA"
 
+# Background work (e-mails, refunds after a webhook, housekeeping) goes through django-tasks.
+# "immediate" runs each task in the process that enqueued it, after the transaction commits
+# (development, tests, a single machine); "database" stores tasks in PostgreSQL for
+# `manage.py db_worker` processes on any number of machines (docs/deploy.md).
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate")
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+
+# Content Security Policy (django-csp): nothing inline, nothing from elsewhere. htmx runs from
+# our own static files with its indicator styles in the stylesheet (templates/base.html turns
+# its injected <style> off), and forms may only post to the store, which redirects to
+# Mercado Pago's checkout.
+_checkout_origins = (
+    [MERCADOPAGO_API_BASE_URL]
+    if MERCADOPAGO_USES_SANDBOX
+    else env.list(
+        "MERCADOPAGO_CHECKOUT_ORIGINS",
+        default=["https://www.mercadopago.com.br", "https://sandbox.mercadopago.com.br"],
+    )
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *_checkout_origins],
+    }
+}
+
+# Logs go to standard output, one JSON object per line in production (LOG_FORMAT=json, the
+# default with DEBUG off) for the log collector, plain text on a laptop.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json.")
+# One line per request from the store itself (runserver already prints its own on a laptop).
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=not DEBUG)
+if not LOG_REQUESTS:
+    MIDDLEWARE.remove("project.logging.RequestLogMiddleware")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(process)d",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

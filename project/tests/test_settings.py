@@ -1,5 +1,6 @@
 """Settings read from the environment; run in fresh interpreters so each sees its own env."""
 
+import json
 import os
 import subprocess
 import sys
@@ -67,3 +68,50 @@ def test_development_defaults_start_without_any_configuration():
     result = manage("check")
 
     assert result.returncode == 0, result.stderr
+
+
+def test_production_logs_one_json_object_per_line_with_a_line_per_request():
+    script = (
+        "import django, json, logging; django.setup();"
+        "from django.test import Client;"
+        "Client().get('/healthz/live', secure=True)"
+    )
+    env = {
+        **PRODUCTION,
+        "ALLOWED_HOSTS": "testserver",
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+    }
+    unset = ("DEBUG", "LOG_FORMAT", "LOG_REQUESTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
+    result = subprocess.run(  # noqa: S603 (our own interpreter)
+        [sys.executable, "-W", "ignore", "-c", script],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    [line] = [json.loads(line) for line in result.stderr.splitlines()]
+    assert line["logger"] == "store.request" and line["level"] == "INFO"
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/healthz/live", 200)
+    assert line["time"].endswith("+00:00") and isinstance(line["duration_ms"], float)
+
+
+@pytest.mark.django_db
+def test_every_page_carries_a_content_security_policy_without_inline_code(client, settings):
+    response = client.get("/")
+
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response["Content-Security-Policy"].split(";")
+    )
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+    assert policy["form-action"].split() == ["'self'", settings.MERCADOPAGO_API_BASE_URL]
+    page = response.content.decode()
+    assert "style=" not in page and "<style" not in page
+    script_tags = [tail.split(">", 1)[0] for tail in page.split("<script")[1:]]
+    assert script_tags and all(" src=" in tag for tag in script_tags)  # no inline scripts

@@ -12,6 +12,8 @@ max_requests = 2000  # recycle workers now and then
 max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 errorlog = "-"
+# gunicorn's control socket is one path per user; several stores on one host would share it.
+control_socket_disable = True
 # No access log of gunicorn's own: the store logs each request as one structured line
 # (project.logging.RequestLogMiddleware, LOG_REQUESTS).
 accesslog = None

@@ -324,7 +324,26 @@ def payments_reconcile() -> int:
             changed += outcome.result in ("paid", "refunded")
     for record in MercadoPagoPayment.objects.filter(refund_status=RefundStatus.PENDING):
         _send_refund(record.order)
+    _cancel_linkless_orders()
     return changed
+
+
+def _cancel_linkless_orders() -> None:
+    """An order whose payment link was never stored (its process died while asking Mercado
+    Pago) can never be paid; once a confirm could no longer be on its way, free its stock."""
+    started_before = timezone.now() - timezone.timedelta(
+        seconds=settings.CHECKOUT_DUPLICATE_WINDOW
+    )
+    for order in Order.objects.filter(
+        status=OrderStatus.AWAITING_PAYMENT,
+        payment_method=PaymentMethod.MERCADO_PAGO,
+        mercadopago__isnull=True,
+        created_at__lt=started_before,
+    ):
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            if not MercadoPagoPayment.objects.filter(order=locked).exists():
+                orders.order_cancel(order=locked, note=_("No payment link was created."))
 
 
 # -- store credit -------------------------------------------------------------------------------

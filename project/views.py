@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -14,11 +15,30 @@ def live(request):
 @never_cache
 @require_GET
 def health(request):
-    """Readiness: the process answers and reaches its database."""
+    """Readiness: the process answers and reaches its database and its cache (Redis in
+    production, where sessions live). A load balancer stops sending shoppers on a 503."""
+    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    ready = all(checks.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "error"}
+        | {name: "ok" if ok else "unreachable" for name, ok in checks.items()},
+        status=200 if ready else 503,
+    )
+
+
+def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception:  # any database failure means "not ready"
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    except Exception:  # noqa: BLE001 (any database failure means "not ready")
+        return False
+    return True
+
+
+def _cache_ok() -> bool:
+    try:
+        cache.set("healthz", "ok", timeout=10)
+        return cache.get("healthz") == "ok"
+    except Exception:  # noqa: BLE001 (any cache failure means "not ready")
+        return False

@@ -129,3 +129,29 @@ def test_the_buyers_return_has_a_budget_per_client(client, sandbox, settings, mo
 
     assert answers == [404, 404, 404, 429, 429]
     assert len(asked) == 4 and elsewhere.status_code == 404  # another client has its own budget
+
+
+def test_reconcile_frees_the_stock_of_an_order_that_never_got_a_payment_link(buyer, shirt, sandbox):
+    """A process that died between placing the order and storing its link leaves an order
+    nobody can pay; the housekeeping cancels it once no confirm can still be on its way."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from cart.models import Cart
+    from orders import services as orders
+
+    buyer.add(shirt, 5)
+    buyer.pay_link()
+    linked = Order.objects.get()
+    details = orders.DeliveryDetails(**dict.fromkeys(orders.DeliveryDetails.__annotations__, "x"))
+    dead, _ = orders.order_place(cart=Cart.objects.get(), user=None, details=details)
+    call_command("reconcile_payments")
+    assert Order.objects.get(pk=dead.pk).status == OrderStatus.AWAITING_PAYMENT  # may be in flight
+
+    Order.objects.update(created_at=timezone.now() - timedelta(minutes=3))
+    call_command("reconcile_payments")
+
+    assert Order.objects.get(pk=dead.pk).status == OrderStatus.CANCELLED
+    assert Order.objects.get(pk=linked.pk).status == OrderStatus.AWAITING_PAYMENT

@@ -14,7 +14,8 @@ def test_liveness_needs_no_database(client):
 def test_readiness_checks_the_database(client):
     response = client.get(reverse("health"))
 
-    assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 @pytest.mark.django_db
@@ -29,6 +30,23 @@ def test_readiness_reports_an_unreachable_database(client, monkeypatch):
     response = client.get(reverse("health"))
 
     assert response.status_code == 503 and response.json()["database"] == "unreachable"
+
+
+@pytest.mark.django_db
+def test_readiness_reports_an_unreachable_cache(client, settings):
+    # Sessions live in the cache in production: a store without it cannot serve shoppers.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        },
+    }
+
+    response = client.get(reverse("health"))
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "ok", "cache": "unreachable"}
 
 
 def test_health_endpoints_refuse_post(client):

@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: run test lint install css migrate seed e2e sandbox bench clean
+.PHONY: run test lint install css migrate seed e2e sandbox bench load clean
 
 # Without MERCADOPAGO_ACCESS_TOKEN the store talks to the offline Mercado Pago sandbox, which
 # runs beside it for as long as the store does.
@@ -37,6 +37,12 @@ bench: install css
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The load test (bench/README.md, "Load test"): 200 simulated shoppers (locust) for 5 minutes
+# against gunicorn on PostgreSQL through the sandbox. Not part of `make test`.
+load: install css
+	$(BIN)/uv sync --frozen --inexact --group bench
+	$(BIN)/python bench/load/run.py $(LOAD_ARGS)
 
 sandbox: install
 	$(BIN)/python -m payments.sandbox --port $(SANDBOX_PORT)

@@ -222,7 +222,7 @@ def order_mark_paid(*, order: Order, method: str, reference: str) -> bool:
 
     Turns the order's reservation into a stock decrement (variant rows locked in primary-key
     order; the database refuses negative stock), records the payment time and the invoice,
-    empties the cart the order came from, and queues the confirmation e-mail after commit. Returns False when
+    removes the bought lines from the cart the order came from, and queues the confirmation e-mail after commit. Returns False when
     the order was already paid (nothing happens twice). Raises LostReservation, changing
     nothing, when the stock went to another buyer while the payment was not yet approved.
     """
@@ -250,7 +250,10 @@ def order_mark_paid(*, order: Order, method: str, reference: str) -> bool:
     order.save(update_fields=["status", "payment_method", "paid_at", "status_note", "updated_at"])
     invoice_record(order=order, lines=lines, variants=variants, reference=reference)
     if order.cart_id is not None:
-        CartLine.objects.filter(cart_id=order.cart_id).delete()
+        # What was bought leaves the cart; anything added after checkout stays in it.
+        CartLine.objects.filter(
+            cart_id=order.cart_id, variant_id__in=[line.variant_id for line in lines]
+        ).delete()
     transaction.on_commit(functools.partial(tasks.send_order_confirmation.enqueue, order.pk))
     return True
 

@@ -17,9 +17,13 @@ def order_list(request):
 
 def _render(request, order, *, signed: bool):
     payment = getattr(order, "mercadopago", None)
-    return render(
-        request, "orders/order_detail.html", {"order": order, "payment": payment, "signed": signed}
-    )
+    context = {
+        "order": order,
+        "payment": payment,
+        "signed": signed,
+        "payable": payment is not None and selectors.order_payable(order=order),
+    }
+    return render(request, "orders/order_detail.html", context)
 
 
 def _own_order(request, pk) -> Order:

@@ -155,3 +155,40 @@ def test_reconcile_frees_the_stock_of_an_order_that_never_got_a_payment_link(buy
 
     assert Order.objects.get(pk=dead.pk).status == OrderStatus.CANCELLED
     assert Order.objects.get(pk=linked.pk).status == OrderStatus.AWAITING_PAYMENT
+
+
+def test_paying_removes_what_was_bought_and_keeps_what_was_added_after_checkout(
+    buyer, shirt, sandbox, catalogue
+):
+    from cart.models import CartLine
+
+    tote = catalogue.product("Tote", price="40.00", stock=3).variants.get()
+    buyer.add(shirt)
+    link = buyer.pay_link()
+    buyer.add(tote)  # in another tab, while paying
+
+    buyer.come_back(buyer.pay(link, "approve"))
+
+    assert the_order().status == OrderStatus.PAID and the_order().total == Decimal("150.00")
+    assert [(line.variant_id, line.quantity) for line in CartLine.objects.all()] == [(tote.pk, 1)]
+
+
+def test_an_order_whose_units_another_order_of_the_cart_bought_offers_no_payment(
+    buyer, shirt, sandbox
+):
+    """Two checkouts of one cart both hold its units (a shopper's own orders never take stock
+    away from them). Once one is paid, paying the other would only be refunded: its page says
+    so instead of offering the link."""
+    buyer.add(shirt, 5)
+    first_link = buyer.pay_link()
+    first = Order.objects.get()
+    assert 'data-testid="pay-again"' in buyer.client.get(first.signed_url()).content.decode()
+    second_link = buyer.pay_link(email="other@example.com")
+    assert second_link != first_link
+
+    buyer.come_back(buyer.pay(second_link, "approve"))
+
+    page = buyer.client.get(first.signed_url()).content.decode()
+    assert 'data-testid="pay-again"' not in page and first_link not in page
+    assert 'data-testid="no-longer-payable"' in page
+    assert Order.objects.get(pk=first.pk).status == OrderStatus.AWAITING_PAYMENT

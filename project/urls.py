@@ -1,9 +1,14 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
 from . import views
+
+# Staff log in through the store's login page, where allauth limits failed attempts; the
+# admin's own login form has no such limit and would let a staff password be guessed freely.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", views.health, name="health"),

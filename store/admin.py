@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from .forms import ProductImageForm
 from .models import Category, Color, Product, ProductImage, Size, Tag, Variant
 
 
@@ -23,6 +24,7 @@ class ProductImageFormSet(BaseInlineFormSet):
 
 class ProductImageInline(admin.TabularInline):
     model = ProductImage
+    form = ProductImageForm  # refuses mislabelled, oversized and bomb pictures
     formset = ProductImageFormSet
     extra = 0
     fields = ("image", "alt_text", "position", "is_primary")

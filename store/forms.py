@@ -1,8 +1,15 @@
+import os
+import warnings
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from PIL import Image
 
+from .models import ProductImage
 from .selectors import DEFAULT_SORT, SORT_ORDERS, Facets, ProductFilters
 
 MAX_QUERY_LENGTH = 100
@@ -83,3 +90,87 @@ class ProductFilterForm(forms.Form):
             in_stock=bool(data.get("in_stock")),
             sort=data.get("sort") or DEFAULT_SORT,
         )
+
+
+# Product pictures: what a browser shows well and a phone camera produces, with room to spare.
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_SIDE = 6000  # pixels
+MAX_IMAGE_PIXELS = 24_000_000
+IMAGE_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+
+
+def _picture_format_and_size(upload) -> tuple[str | None, tuple[int, int]]:
+    """Pillow's reading of the file's header (never of its pixels). ImageField already opened
+    it; a file reaching here another way is opened with Pillow's bomb warning as an error."""
+    picture = getattr(upload, "image", None)
+    if picture is not None:
+        return picture.format, picture.size
+    try:
+        upload.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as opened:
+                return opened.format, opened.size
+    except Exception as error:  # Pillow raises many kinds for files that are not pictures
+        raise ValidationError(
+            _("Upload a valid picture: this file is not an image or is damaged."),
+            code="invalid_image",
+        ) from error
+    finally:
+        upload.seek(0)
+
+
+def validate_product_image(upload) -> None:
+    """Refuse an uploaded product picture that is too big, is not JPEG, PNG or WebP, or whose
+    content does not match its file name (a GIF or an SVG called .jpg or .png)."""
+    if upload.size is not None and upload.size > MAX_IMAGE_BYTES:
+        raise ValidationError(
+            _("This file is %(size)s; pictures may be at most %(max)s."),
+            code="file_too_large",
+            params={"size": filesizeformat(upload.size), "max": filesizeformat(MAX_IMAGE_BYTES)},
+        )
+    image_format, (width, height) = _picture_format_and_size(upload)
+    extension = os.path.splitext(upload.name or "")[1].lower().lstrip(".")
+    if image_format not in IMAGE_FORMATS.values():
+        raise ValidationError(
+            _("Upload a JPEG, PNG or WebP picture (this file is %(format)s)."),
+            code="unsupported_image",
+            params={"format": image_format or _("of an unknown kind")},
+        )
+    if IMAGE_FORMATS.get(extension) != image_format:
+        raise ValidationError(
+            _(
+                "This file holds a %(format)s picture but its name ends in “.%(extension)s”. "
+                "Rename it to match its content."
+            ),
+            code="mismatched_image",
+            params={"format": image_format, "extension": extension},
+        )
+    if max(width, height) > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
+        raise ValidationError(
+            _(
+                "This picture is %(width)d × %(height)d pixels; pictures may be at most "
+                "%(side)d pixels on each side and %(megapixels)d megapixels."
+            ),
+            code="image_too_large",
+            params={
+                "width": width,
+                "height": height,
+                "side": MAX_IMAGE_SIDE,
+                "megapixels": MAX_IMAGE_PIXELS // 1_000_000,
+            },
+        )
+
+
+class ProductImageForm(forms.ModelForm):
+    """A product picture as staff upload it in the admin: new files are checked as above."""
+
+    class Meta:
+        model = ProductImage
+        fields = ["image", "alt_text", "position", "is_primary"]
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if isinstance(image, UploadedFile):
+            validate_product_image(image)
+        return image

@@ -331,9 +331,7 @@ def payments_reconcile() -> int:
 def _cancel_linkless_orders() -> None:
     """An order whose payment link was never stored (its process died while asking Mercado
     Pago) can never be paid; once a confirm could no longer be on its way, free its stock."""
-    started_before = timezone.now() - timezone.timedelta(
-        seconds=settings.CHECKOUT_DUPLICATE_WINDOW
-    )
+    started_before = timezone.now() - timezone.timedelta(seconds=settings.CHECKOUT_DUPLICATE_WINDOW)
     for order in Order.objects.filter(
         status=OrderStatus.AWAITING_PAYMENT,
         payment_method=PaymentMethod.MERCADO_PAGO,

@@ -12,23 +12,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+from harness import (
+    CSS,
+    PYTHON,
+    RESULTS,
+    ROOT,
+    Server,
+    fresh_postgres,
+    manage,
+    production_env,
+    reset_redis,
+)
+from harness import machine as machine_info
+
 WRK_SCRIPT = ROOT / "bench" / "wrk_report.lua"
-PYTHON = sys.executable
 
 BUDGETS = {
     "ratio": {"listing": 0.40, "search": 0.40, "product": 0.40, "qty_change": 0.50, "badge": 0.50},
@@ -50,110 +55,21 @@ def free_port() -> int:
 
 def redis_url() -> str:
     """The shared cache production uses; the benchmark flushes its own Redis database."""
-    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        import redis
-
-        redis.Redis.from_url(url, socket_timeout=2).flushdb()
-    except Exception as error:
-        print(f"  no Redis at {url} ({error}): running without the shared cache", flush=True)
-        return ""
-    return url
+    return reset_redis(os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"))
 
 
 def bench_env(database_url: str, port: int) -> dict[str, str]:
-    return {
-        "REDIS_URL": redis_url(),
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "DEBUG": "False",
-        "SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "SECURE_HSTS_SECONDS": "0",
-        "DATABASE_URL": database_url,
-        "MEDIA_ROOT": str(RESULTS / "media"),
-        "CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-    }
+    return production_env(database_url=database_url, port=port, redis_url=redis_url())
 
 
 def database_for(size: int) -> str:
     """A fresh database for one run: PostgreSQL when DATABASE_URL points at one, else SQLite."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        name = f"store_bench_{size}"
-        admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-        with psycopg.connect(
-            admin.replace("postgresql://", "postgres://"), autocommit=True
-        ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+        return fresh_postgres(url, f"store_bench_{size}")
     path = RESULTS / f"bench-{size}.sqlite3"
     path.unlink(missing_ok=True)
     return f"sqlite:///{path}"
-
-
-def manage(env: dict, *args: str) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    return time.perf_counter() - started
-
-
-class Server:
-    def __init__(self, env: dict, port: int, workers: int):
-        self.port = port
-        self.process = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "project.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-                "--worker-tmp-dir",
-                "/dev/shm",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/live", timeout=1).read()
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
-
-    def worker_peak_rss_kb(self) -> list[int]:
-        children = subprocess.run(
-            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
-        ).stdout.split()
-        peaks = []
-        for pid in children:
-            status = Path(f"/proc/{pid}/status").read_text()
-            match = re.search(r"VmHWM:\s+(\d+) kB", status)
-            if match:
-                peaks.append(int(match.group(1)))
-        return peaks
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=30)
 
 
 def shopper_session(base: str, variants: list[dict]) -> dict:
@@ -375,48 +291,19 @@ def budgets(runs: list[dict]) -> list[dict]:
                 f"{figures['bytes']} B",
                 figures["bytes"] < BUDGETS["page_bytes"],
             )
-    css = (ROOT / "theme" / "static" / "css" / "dist" / "styles.css").stat().st_size
+    css = CSS.stat().st_size
     add("CSS < 40 KB", f"{css} B", css < BUDGETS["css_bytes"])
     return verdicts
 
 
 def machine() -> dict:
-    import django
-
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "",
-    )
-    memory = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        ),
-        "",
-    )
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[
         :1
     ]
-    gunicorn_version = subprocess.run(
-        [PYTHON, "-m", "gunicorn", "--version"], capture_output=True, text=True
-    ).stdout.strip()
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory": memory,
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "gunicorn": gunicorn_version,
-        "wrk": wrk_version[0] if wrk_version else "",
-        "database": "postgresql"
-        if os.environ.get("DATABASE_URL", "").startswith("postgres")
-        else "sqlite",
-    }
+    database = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
+    return {**machine_info(database), "wrk": wrk_version[0] if wrk_version else ""}
 
 
 def markdown(report: dict) -> str:

@@ -222,9 +222,10 @@ def order_mark_paid(*, order: Order, method: str, reference: str) -> bool:
 
     Turns the order's reservation into a stock decrement (variant rows locked in primary-key
     order; the database refuses negative stock), records the payment time and the invoice,
-    removes the bought lines from the cart the order came from, and queues the confirmation e-mail after commit. Returns False when
-    the order was already paid (nothing happens twice). Raises LostReservation, changing
-    nothing, when the stock went to another buyer while the payment was not yet approved.
+    removes the bought lines from the cart the order came from, and queues the confirmation
+    e-mail after commit. Returns False when the order was already paid (nothing happens
+    twice). Raises LostReservation, changing nothing, when the stock went to another buyer
+    while the payment was not yet approved.
     """
     if order.status == OrderStatus.PAID:
         return False

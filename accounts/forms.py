@@ -1,12 +1,35 @@
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils.encoding import punycode
 from django.utils.translation import gettext_lazy as _
 
 from .models import Address, User
 
 CEP = re.compile(r"^(\d{5})-?(\d{3})$")
 PHONE_DIGITS = re.compile(r"\d")
+
+
+class MailableEmailValidator(EmailValidator):
+    """Django's e-mail validator, also refusing a domain that no message can be addressed to:
+    Django lets invisible format characters (bidi marks, line separators) into a domain, and
+    IDNA refuses them when the message is sent, so sending would fail."""
+
+    def __call__(self, value):
+        super().__call__(value)
+        try:
+            punycode(value.rpartition("@")[2])
+        except UnicodeError:
+            raise ValidationError(self.message, code=self.code, params={"value": value}) from None
+
+
+validate_mailable_email = MailableEmailValidator()
+
+
+class MailableEmailField(forms.EmailField):
+    default_validators = [validate_mailable_email]
 
 
 class AddressForm(forms.ModelForm):

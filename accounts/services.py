@@ -30,9 +30,11 @@ def address_update(*, address: Address, data: dict) -> Address:
     wants_default = bool(data.pop("is_default", False))
     for field, value in data.items():
         setattr(address, field, value)
-    address.save()
     if wants_default:
+        # Before saving: the edit form has already set the flag on this instance, and the
+        # database allows one default per shopper, so the old default is cleared first.
         _make_default(address)
+    address.save()
     return address
 
 

@@ -26,7 +26,8 @@ def cart_for(*, user, token: str | None) -> Cart:
     """
     if user.is_authenticated:
         return Cart.objects.filter(user=user).first() or Cart(user=user)
-    if token and len(token) <= MAX_TOKEN_LENGTH:
+    # A cookie may carry anything, NUL included, which PostgreSQL refuses in a query.
+    if token and len(token) <= MAX_TOKEN_LENGTH and "\x00" not in token:
         cart = Cart.objects.filter(token=token, user__isnull=True).first()
         if cart is not None:
             return cart

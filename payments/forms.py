@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import AddressForm
+from accounts.forms import AddressForm, MailableEmailField
 from accounts.models import Address
 from orders.services import DeliveryDetails
 
@@ -19,7 +19,7 @@ class CheckoutForm(forms.Form):
     """Who is buying and where it goes. A signed-in shopper picks one of their addresses; a
     guest gives an e-mail address and a delivery address."""
 
-    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
+    email = MailableEmailField(label=_("E-mail"), required=False, max_length=254)
     address = forms.ModelChoiceField(
         queryset=Address.objects.none(),
         required=False,

@@ -204,6 +204,8 @@ def finalize(request):
 
 
 def _own_order_by_preference(request, preference_id: str) -> Order | None:
+    if "\x00" in preference_id:  # no preference has one, and PostgreSQL refuses it in a query
+        return None
     record = (
         MercadoPagoPayment.objects.select_related("order")
         .filter(preference_id=preference_id)
@@ -235,7 +237,7 @@ def webhook(request):
     and 503 when Mercado Pago could not be reached, so that Mercado Pago tries again."""
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
         return JsonResponse({"error": "malformed body"}, status=400)
     if not isinstance(body, dict):
         return JsonResponse({"error": "malformed body"}, status=400)

@@ -128,8 +128,9 @@ if REDIS_URL:
             "KEY_PREFIX": "store",
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "project.sessions.cached_db"
 else:
+    SESSION_ENGINE = "project.sessions.db"
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Versioned catalogue fragments, kept in each process (see store/cache.py).
 CACHES["fragments"] = {
@@ -158,6 +159,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Refuses e-mail addresses no message can be sent to (accounts/adapter.py).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Rate limits count per client address; behind N load balancers or proxies that append to
 # X-Forwarded-For, set TRUSTED_PROXY_COUNT=N so the real client is counted (docs/deploy.md).
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

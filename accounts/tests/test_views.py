@@ -89,6 +89,20 @@ def test_edit_set_default_and_delete(client, ana):
     assert home.is_default and Address.objects.count() == 1
 
 
+def test_editing_another_address_into_the_default_replaces_the_old_one(client, ana):
+    home = make_address(ana, is_default=True)
+    work = make_address(ana, recipient="Ana at work")
+
+    response = client.post(
+        reverse("accounts:address_edit", args=[work.pk]), {**VALID, "is_default": "on"}
+    )
+
+    assert response.status_code == 302
+    home.refresh_from_db()
+    work.refresh_from_db()
+    assert work.is_default and not home.is_default and work.recipient == "Ana Souza"
+
+
 def test_a_new_default_replaces_the_old_one(client, ana):
     make_address(ana, is_default=True)
 
@@ -179,6 +193,31 @@ class TestAllauth:
         assert response.status_code == 302
         assert len(mailoutbox) == 1 and "ana@example.com" in mailoutbox[0].to
         assert "/accounts/password/reset/key/" in mailoutbox[0].body
+
+    @pytest.mark.parametrize("mark", ["\u202e", "\u200f", "\u200e"])
+    @pytest.mark.parametrize(
+        ("name", "data"),
+        [
+            (
+                "account_signup",
+                {"password1": "a-Strong-pass-2026", "password2": "a-Strong-pass-2026"},
+            ),
+            ("account_reset_password", {}),
+            ("account_email", {"action_add": ""}),
+        ],
+    )
+    def test_an_address_no_mail_can_be_sent_to_is_refused(
+        self, client, django_user_model, mailoutbox, name, data, mark
+    ):
+        ana = django_user_model.objects.create_user(email="ana@example.com", password="pw-123456!")
+        if name == "account_email":
+            client.force_login(ana)
+
+        response = client.post(reverse(name), {"email": f"new@example.com{mark}", **data})
+
+        assert response.status_code == 200
+        assert "Enter a valid email address." in response.content.decode()
+        assert django_user_model.objects.count() == 1 and not mailoutbox
 
     def test_login_is_throttled_after_repeated_failures(self, client, django_user_model):
         django_user_model.objects.create_user(email="ana@example.com", password="pw-123456!")

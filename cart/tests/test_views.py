@@ -333,6 +333,16 @@ class TestIsolation:
 
         assert 'data-testid="empty-cart"' in stranger.get(CART).content.decode()
 
+    @pytest.mark.parametrize("token", ["\x00", "abc\x00def"])
+    def test_a_cookie_with_a_nul_finds_no_cart(self, shirt, token):
+        stranger = Client()
+        stranger.cookies[CART_COOKIE] = token  # sent quoted, as "\\000"
+
+        response = stranger.get(CART)
+
+        assert response.status_code == 200
+        assert 'data-testid="empty-cart"' in response.content.decode()
+
     def test_an_accounts_cart_is_never_reachable_by_cookie(self, client, shirt, django_user_model):
         owner = django_user_model.objects.create_user(email="b@example.com", password="x-123456!")
         client.force_login(owner)

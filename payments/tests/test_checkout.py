@@ -110,6 +110,16 @@ class TestConfirm:
         assert 'data-testid="checkout-error"' in response.content.decode()
         assert not Order.objects.exists() and not sandbox.state.preferences
 
+    @pytest.mark.parametrize("email", ["guest@example.com\u202e", "guest@exam\u200fple.com"])
+    def test_a_guest_address_no_mail_can_be_sent_to_is_refused(self, buyer, shirt, sandbox, email):
+        buyer.add(shirt)
+
+        response = buyer.confirm(email=email)
+
+        assert response.status_code == 422
+        assert "Enter a valid email address." in response.content.decode()
+        assert not Order.objects.exists()
+
     def test_another_shoppers_address_cannot_be_used(
         self, buyer, shirt, sandbox, ana, django_user_model
     ):

@@ -243,6 +243,13 @@ class TestForgeries:
         order.refresh_from_db()
         assert order.status == OrderStatus.AWAITING_PAYMENT and stock(shirt) == 5
 
+    @pytest.mark.parametrize(
+        "query",
+        [{"preference_id": "\x00"}, {"preference_id": "44444-a\x00b", "payment_id": "null"}],
+    )
+    def test_a_preference_id_with_a_nul_is_not_found(self, client, sandbox, query):
+        assert client.get(reverse("payments:finalize"), query).status_code == 404
+
     def test_a_rejected_payment_id_with_status_approved_in_the_query_changes_nothing(
         self, buyer, shirt, sandbox
     ):
@@ -371,7 +378,11 @@ class TestWebhookSecurity:
 
         assert buyer.deliver(swapped).status_code == 401
 
-    @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe"])
+    @pytest.mark.parametrize(
+        "body",
+        [b"not json", b"[1, 2]", b"\xff\xfe", b"[" * 100_000, b'{"a":' * 100_000 + b"1"],
+        ids=["text", "list", "bytes", "deeply-nested-list", "deeply-nested-object"],
+    )
     def test_malformed_bodies_are_refused(self, client, body):
         response = client.post(
             reverse("payments:webhook") + "?data.id=1&type=payment",

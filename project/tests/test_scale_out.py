@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 
 from orders.models import Invoice, Order, OrderStatus
@@ -239,4 +238,7 @@ def test_a_login_on_one_store_is_a_login_on_the_other(stores, django_user_model)
         data={"csrfmiddlewaretoken": csrf(shopper)},
         timeout=10,
     )
-    assert shopper.get(f"{a.url}/accounts/profile/", allow_redirects=False, timeout=10).status_code == 302
+    assert (
+        shopper.get(f"{a.url}/accounts/profile/", allow_redirects=False, timeout=10).status_code
+        == 302
+    )

@@ -27,6 +27,19 @@ SNAPSHOT_APPS = ("accounts", "account", "store", "cart", "orders", "payments")
 
 PASSWORD = "Pw-for-security-tests-2026"
 
+# A valid address-book form; attacks post it where they should not be able to.
+ADDRESS = {
+    "recipient": "Taken Over",
+    "postal_code": "01310-100",
+    "street": "Avenida Paulista",
+    "number": "1",
+    "district": "Bela Vista",
+    "city": "São Paulo",
+    "state": "SP",
+    "country": "BR",
+    "phone": "(11) 91234-5678",
+}
+
 
 # Bookkeeping left out of the snapshot: when Mercado Pago was last asked about a payment
 # (every buyer's return and notification re-reads it, which is how replays stay harmless).

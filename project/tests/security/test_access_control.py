@@ -47,21 +47,9 @@ from orders.models import ORDER_LINK_SALT
 from payments.views import CREDIT_DONE_SALT
 
 from .conftest import client_for
-from .helpers import PASSWORD, Belongings, db_state, route_key, routes
+from .helpers import ADDRESS, PASSWORD, Belongings, db_state, route_key, routes
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = {
-    "recipient": "Taken Over",
-    "postal_code": "01310-100",
-    "street": "Avenida Paulista",
-    "number": "1",
-    "district": "Bela Vista",
-    "city": "São Paulo",
-    "state": "SP",
-    "country": "BR",
-    "phone": "(11) 91234-5678",
-}
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from cart.models import CartLine
 from cart.selectors import CART_COOKIE
 from payments.tests.conftest import GUEST
 
-from .helpers import PASSWORD, Belongings, db_state, htmx_csrf_token, route_key, routes
+from .helpers import ADDRESS, PASSWORD, Belongings, db_state, htmx_csrf_token, route_key, routes
 
 pytestmark = pytest.mark.django_db
 
@@ -38,18 +38,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 # The webhook is called by Mercado Pago, not by a browser: it is authenticated by its
 # signature (test_webhooks.py), so it is exempt from CSRF on purpose.
 CSRF_EXEMPT = {"payments:webhook": "Mercado Pago's signed notifications"}
-
-ADDRESS = {
-    "recipient": "Forged Recipient",
-    "postal_code": "01310-100",
-    "street": "Avenida Paulista",
-    "number": "1",
-    "district": "Bela Vista",
-    "city": "São Paulo",
-    "state": "SP",
-    "country": "BR",
-    "phone": "(11) 91234-5678",
-}
 
 
 def _credit_token(owner: Belongings) -> str:

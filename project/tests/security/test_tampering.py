@@ -46,7 +46,7 @@ from payments.models import StoreCreditToken
 from payments.tests.conftest import GUEST, Buyer
 
 from .conftest import client_for
-from .helpers import PASSWORD, db_state, issue_token
+from .helpers import ADDRESS, PASSWORD, db_state, issue_token
 
 pytestmark = pytest.mark.django_db
 
@@ -146,17 +146,7 @@ def test_address_forms_ignore_owner_and_id_fields(ana, bruno):
     browser = client_for(ana)
     theirs = bruno.address
     snapshot = {f: getattr(theirs, f) for f in ("recipient", "street", "user_id", "is_default")}
-    address = {
-        "recipient": "Ana Home",
-        "postal_code": "01310-100",
-        "street": "Avenida Paulista",
-        "number": "1000",
-        "district": "Bela Vista",
-        "city": "São Paulo",
-        "state": "SP",
-        "country": "BR",
-        "phone": "(11) 91234-5678",
-    }
+    address = {**ADDRESS, "recipient": "Ana Home"}
     forged = {"user": bruno.user.pk, "user_id": bruno.user.pk, "id": theirs.pk, "pk": theirs.pk}
 
     browser.post(reverse("accounts:address_create"), {**address, **forged})

@@ -22,7 +22,7 @@ export UV_NO_PROGRESS := 1
 run: install css migrate seed
 	@if [ -z "$$MERCADOPAGO_ACCESS_TOKEN" ]; then \
 		echo "Offline Mercado Pago sandbox on http://127.0.0.1:$(SANDBOX_PORT)/ (no credentials needed)"; \
-		$(BIN)/python -m payments.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
+		$(BIN)/python -m payments.mercado_pago.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
 		trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
 		export MERCADOPAGO_API_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) SITE_URL=http://$(HOST):$(PORT); \
 		echo "Serving the store on http://$(HOST):$(PORT)/"; \
@@ -45,7 +45,7 @@ load: install css
 	$(BIN)/python bench/load/run.py $(LOAD_ARGS)
 
 sandbox: install
-	$(BIN)/python -m payments.sandbox --port $(SANDBOX_PORT)
+	$(BIN)/python -m payments.mercado_pago.sandbox --port $(SANDBOX_PORT)
 
 test: install css lint
 	$(BIN)/python -m pytest

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 
-from store.demo import render_product_image
+from demo.seed import render_product_image
 from store.models import Category, Color, Product, ProductImage, Size, Tag, Variant
 
 _counter = itertools.count(1)
@@ -172,7 +172,7 @@ def sandbox(settings):
     Webhooks are held by default so tests deliver them through the Django test client
     (`deliver`); journeys against a live server switch them to "send".
     """
-    from payments.sandbox import SandboxServer
+    from payments.mercado_pago.sandbox import SandboxServer
 
     server = SandboxServer(secret=WEBHOOK_SECRET).start()
     settings.MERCADOPAGO_API_BASE_URL = server.url
@@ -186,3 +186,18 @@ def sandbox(settings):
     server.state.behaviour.webhooks = "hold"
     yield server
     server.stop()
+
+
+@pytest.fixture
+def buyer(client, sandbox):
+    """The test client as a buyer who checks out and pays through the sandbox."""
+    from checkout.tests.buyer import Buyer
+
+    return Buyer(client, sandbox)
+
+
+@pytest.fixture
+def shirt(catalogue):
+    """A variant with 5 units: a Navy M Linen Shirt at R$ 150.00."""
+    product = catalogue.product("Linen Shirt", price="150.00", stock={("Navy", "M"): 5})
+    return product.variants.get()

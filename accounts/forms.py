@@ -1,15 +1,10 @@
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.encoding import punycode
 from django.utils.translation import gettext_lazy as _
 
-from .models import Address, User
-
-CEP = re.compile(r"^(\d{5})-?(\d{3})$")
-PHONE_DIGITS = re.compile(r"\d")
+from .models import Address, User, normalize_phone, normalize_postal_code
 
 
 class MailableEmailValidator(EmailValidator):
@@ -77,19 +72,10 @@ class AddressForm(forms.ModelForm):
             field.column_class = f"sm:col-span-{self.COLUMNS[name]}"
 
     def clean_postal_code(self):
-        match = CEP.match(self.cleaned_data["postal_code"].strip())
-        if not match:
-            raise forms.ValidationError(_("Enter a CEP with 8 digits, like 01310-100."))
-        return f"{match.group(1)}-{match.group(2)}"
+        return normalize_postal_code(self.cleaned_data["postal_code"])
 
     def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        digits = "".join(PHONE_DIGITS.findall(phone))
-        if not 10 <= len(digits) <= 13 or not re.fullmatch(r"[\d\s()+.-]+", phone):
-            raise forms.ValidationError(
-                _("Enter a phone number with area code, like (11) 91234-5678.")
-            )
-        return phone
+        return normalize_phone(self.cleaned_data["phone"])
 
 
 class ProfileForm(forms.ModelForm):

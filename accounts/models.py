@@ -1,4 +1,7 @@
+import re
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -44,20 +47,6 @@ class User(AbstractUser):
         return self.email
 
 
-def address_label(address, *, country: str) -> list[str]:
-    """An address as printed on a label, a line per item (address book, orders, invoices)."""
-    first = f"{address.street}, {address.number}"
-    if address.complement:
-        first += f" – {address.complement}"
-    return [
-        address.recipient,
-        first,
-        f"{address.district}, {address.city}/{address.state}",
-        f"{address.postal_code} · {country}",
-        address.phone,
-    ]
-
-
 BRAZILIAN_STATES = [
     ("AC", "Acre"),
     ("AL", "Alagoas"),
@@ -88,14 +77,41 @@ BRAZILIAN_STATES = [
     ("TO", "Tocantins"),
 ]
 COUNTRIES = [("BR", _("Brazil"))]
+CEP = re.compile(r"^(\d{5})-?(\d{3})$")
+PHONE_DIGITS = re.compile(r"\d")
 
 
-class Address(models.Model):
-    """A delivery address in the shopper's address book."""
+def normalize_postal_code(value: str) -> str:
+    """A CEP as 12345-678; refuses anything that is not 8 digits (with or without the dash)."""
+    match = CEP.match(str(value).strip())
+    if not match:
+        raise ValidationError(_("Enter a CEP with 8 digits, like 01310-100."), code="invalid_cep")
+    return f"{match.group(1)}-{match.group(2)}"
 
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("user")
-    )
+
+def normalize_phone(value: str) -> str:
+    """A phone number with area code: 10 to 13 digits, with the usual separators."""
+    phone = str(value).strip()
+    digits = "".join(PHONE_DIGITS.findall(phone))
+    if not 10 <= len(digits) <= 13 or not re.fullmatch(r"[\d\s()+.-]+", phone):
+        raise ValidationError(
+            _("Enter a phone number with area code, like (11) 91234-5678."), code="invalid_phone"
+        )
+    return phone
+
+
+def _validate_postal_code(value: str) -> None:
+    normalize_postal_code(value)
+
+
+def _validate_phone(value: str) -> None:
+    normalize_phone(value)
+
+
+class PostalAddress(models.Model):
+    """A Brazilian delivery address and its validation: the address book's entries and the
+    delivery address copied into each order (so editing the book never rewrites an order)."""
+
     recipient = models.CharField(_("recipient"), max_length=120)
     street = models.CharField(_("street"), max_length=200)
     number = models.CharField(_("number"), max_length=20)
@@ -103,9 +119,53 @@ class Address(models.Model):
     district = models.CharField(_("district"), max_length=100)
     city = models.CharField(_("city"), max_length=100)
     state = models.CharField(_("state"), max_length=2, choices=BRAZILIAN_STATES)
-    postal_code = models.CharField(_("postal code (CEP)"), max_length=9)
+    postal_code = models.CharField(
+        _("postal code (CEP)"), max_length=9, validators=[_validate_postal_code]
+    )
     country = models.CharField(_("country"), max_length=2, choices=COUNTRIES, default="BR")
-    phone = models.CharField(_("phone"), max_length=20)
+    phone = models.CharField(_("phone"), max_length=20, validators=[_validate_phone])
+
+    ADDRESS_FIELDS = (
+        "recipient",
+        "street",
+        "number",
+        "complement",
+        "district",
+        "city",
+        "state",
+        "postal_code",
+        "country",
+        "phone",
+    )
+
+    class Meta:
+        abstract = True
+
+    def address_fields(self) -> dict[str, str]:
+        """The address alone, to copy it into another address (an order's delivery)."""
+        return {name: getattr(self, name) for name in self.ADDRESS_FIELDS}
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The address as printed on a label, a line per item."""
+        first = f"{self.street}, {self.number}"
+        if self.complement:
+            first += f" – {self.complement}"
+        return [
+            self.recipient,
+            first,
+            f"{self.district}, {self.city}/{self.state}",
+            f"{self.postal_code} · {self.get_country_display()}",
+            self.phone,
+        ]
+
+
+class Address(PostalAddress):
+    """A delivery address in the shopper's address book."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("user")
+    )
     is_default = models.BooleanField(_("default address"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -123,7 +183,3 @@ class Address(models.Model):
 
     def __str__(self):
         return f"{self.recipient}, {self.street} {self.number}, {self.city}/{self.state}"
-
-    @property
-    def lines(self) -> list[str]:
-        return address_label(self, country=self.get_country_display())

@@ -1,11 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
 from .forms import AddressForm, ProfileForm
+
+
+def _own_address(request, pk):
+    address = selectors.address_of(user=request.user, pk=pk)
+    if address is None:
+        raise Http404("No such address")
+    return address
 
 
 @login_required
@@ -44,7 +52,7 @@ def address_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def address_edit(request, pk):
-    address = selectors.address_of(user=request.user, pk=pk)
+    address = _own_address(request, pk)
     form = AddressForm(request.POST or None, instance=address)
     if request.method == "POST" and form.is_valid():
         services.address_update(address=address, data=form.cleaned_data)
@@ -56,7 +64,7 @@ def address_edit(request, pk):
 @login_required
 @require_POST
 def address_delete(request, pk):
-    services.address_delete(address=selectors.address_of(user=request.user, pk=pk))
+    services.address_delete(address=_own_address(request, pk))
     messages.success(request, _("Address deleted."))
     return redirect("accounts:addresses")
 
@@ -64,6 +72,6 @@ def address_delete(request, pk):
 @login_required
 @require_POST
 def address_set_default(request, pk):
-    services.address_set_default(address=selectors.address_of(user=request.user, pk=pk))
+    services.address_set_default(address=_own_address(request, pk))
     messages.success(request, _("Default address changed."))
     return redirect("accounts:addresses")

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from stock.selectors import sellable_of, variants_with_sellable
 from store.selectors import VariantChoice, product_with_variants, variant_choice
 
 from .services import MAX_LINE_QUANTITY
@@ -33,7 +34,9 @@ class AddToCartForm(forms.Form):
         self.choice: VariantChoice | None = None
 
     def clean_product(self):
-        self.product = product_with_variants(pk=self.cleaned_data["product"])
+        self.product = product_with_variants(
+            pk=self.cleaned_data["product"], variants=variants_with_sellable()
+        )
         if self.product is None:
             raise forms.ValidationError(_("This product is no longer available."))
         return self.product
@@ -43,7 +46,10 @@ class AddToCartForm(forms.Form):
         if self.product is None:
             return cleaned
         self.choice = variant_choice(
-            product=self.product, color=cleaned.get("color"), size=cleaned.get("size")
+            product=self.product,
+            color=cleaned.get("color"),
+            size=cleaned.get("size"),
+            sellable=sellable_of(self.product.variants.all()),
         )
         if self.choice.needs_color:
             raise forms.ValidationError(_("Choose a colour first."), code="color_required")

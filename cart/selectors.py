@@ -9,7 +9,8 @@ from functools import cached_property
 from django.db.models import Prefetch, Sum
 from django.urls import reverse
 
-from orders.selectors import available_units
+import pricing
+from stock.selectors import sellable_units
 from store.models import Color, Product, ProductImage, Size, Variant
 
 from .models import Cart, CartLine
@@ -34,12 +35,19 @@ def cart_for(*, user, token: str | None) -> Cart:
     return Cart()
 
 
+def stock_holder(cart_id: int | None) -> str:
+    """The name under which stock is reserved for a cart's checkouts (stock.models), so that
+    they never count against that cart."""
+    return f"cart:{cart_id}" if cart_id is not None else ""
+
+
 def units_for_cart(*, variants, cart: Cart) -> dict[int, int]:
-    """Units of each variant this cart may hold now: the stock less what other buyers'
-    unexpired checkouts hold, and none once the product is withdrawn. One query."""
+    """Units of each variant this cart may hold now: the sellable stock, where the cart's own
+    unpaid checkouts do not count against it, and none once the product is withdrawn. One
+    query."""
     variants = list(variants)
-    available = available_units(variants=variants, for_cart_id=cart.pk)
-    return {v.pk: available[v.pk] if v.product.is_active else 0 for v in variants}
+    sellable = sellable_units(variants=variants, except_holder=stock_holder(cart.pk))
+    return {v.pk: sellable[v.pk] if v.product.is_active else 0 for v in variants}
 
 
 @dataclass(frozen=True)
@@ -52,20 +60,8 @@ class LineView:
     quantity: int
     stock: int
     image: ProductImage | None
-
-    @cached_property
-    def url(self) -> str:
-        """The line's base URL; its operations are `<url>increase/`, `decrease/`, `remove/` and
-        `quantity/` (reversed once per line, not once per button)."""
-        return reverse("cart:line", args=[self.id, "x"])[:-2]
-
-    @property
-    def unit_price(self) -> Decimal:
-        return self.product.price
-
-    @property
-    def total(self) -> Decimal:
-        return self.product.price * self.quantity
+    unit_price: Decimal
+    total: Decimal
 
     @property
     def can_increase(self) -> bool:
@@ -75,10 +71,28 @@ class LineView:
     def can_decrease(self) -> bool:
         return self.quantity > 1
 
+    # The line's operations (cart.views.line), each reversed once per line.
+    @cached_property
+    def increase_url(self) -> str:
+        return reverse("cart:line", args=[self.id, "increase"])
+
+    @cached_property
+    def decrease_url(self) -> str:
+        return reverse("cart:line", args=[self.id, "decrease"])
+
+    @cached_property
+    def quantity_url(self) -> str:
+        return reverse("cart:line", args=[self.id, "quantity"])
+
+    @cached_property
+    def remove_url(self) -> str:
+        return reverse("cart:line", args=[self.id, "remove"])
+
 
 @dataclass(frozen=True)
 class CartSummary:
     lines: list[LineView]
+    totals: pricing.Breakdown
 
     @property
     def item_count(self) -> int:
@@ -86,7 +100,7 @@ class CartSummary:
 
     @property
     def subtotal(self) -> Decimal:
-        return sum((line.total for line in self.lines), Decimal("0.00"))
+        return self.totals.subtotal
 
     @property
     def is_empty(self) -> bool:
@@ -103,10 +117,34 @@ def cart_lines_with_variants(*, cart: Cart):
     )
 
 
-def cart_summary(*, cart: Cart) -> CartSummary:
-    """Lines for display with their primary pictures: two queries, or none for a new cart."""
+def price_lines(
+    lines: list[CartLine],
+    *,
+    discount: pricing.Discount | None = None,
+    shipping: Decimal = pricing.ZERO,
+) -> pricing.Breakdown:
+    """The cart's lines at today's catalogue prices, priced by the pricing function (keyed by
+    cart line id), with an order-level discount and shipping cost when there are any."""
+    return pricing.calculate(
+        [
+            pricing.Line(key=line.pk, unit_price=line.variant.product.price, quantity=line.quantity)
+            for line in lines
+        ],
+        discount=discount,
+        shipping=shipping,
+    )
+
+
+def cart_summary(
+    *,
+    cart: Cart,
+    discount: pricing.Discount | None = None,
+    shipping: Decimal = pricing.ZERO,
+) -> CartSummary:
+    """Lines for display with their primary pictures, and the totals: two queries, or none
+    for a new cart."""
     if cart.pk is None:
-        return CartSummary(lines=[])
+        return CartSummary(lines=[], totals=price_lines([], discount=discount, shipping=shipping))
     lines = list(
         cart_lines_with_variants(cart=cart).prefetch_related(
             Prefetch(
@@ -117,6 +155,7 @@ def cart_summary(*, cart: Cart) -> CartSummary:
         )
     )
     stock = units_for_cart(variants=[line.variant for line in lines], cart=cart)
+    totals = price_lines(lines, discount=discount, shipping=shipping)
     return CartSummary(
         lines=[
             LineView(
@@ -128,9 +167,12 @@ def cart_summary(*, cart: Cart) -> CartSummary:
                 quantity=line.quantity,
                 stock=stock[line.variant_id],
                 image=next(iter(line.variant.product.primary_images), None),
+                unit_price=totals.line(line.pk).unit_price,
+                total=totals.line(line.pk).net,
             )
             for line in lines
-        ]
+        ],
+        totals=totals,
     )
 
 

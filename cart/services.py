@@ -3,27 +3,24 @@ tabs of the same shopper acting at once are applied one after the other, never i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from orders.models import Order
+from project.errors import ShopError
+from stock.services import availability_message, stock_transfer
 from store.models import Variant
 
 from .models import Cart, CartLine
-from .selectors import cart_lines_with_variants, units_for_cart
+from .selectors import cart_lines_with_variants, stock_holder, units_for_cart
 
 MAX_LINE_QUANTITY = 999
 
 
-class CartError(Exception):
-    """A cart operation that was refused; `message` is for the shopper."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class CartError(ShopError):
+    """A cart operation that was refused; nothing changed."""
 
 
 class OutOfStock(CartError):
@@ -81,14 +78,6 @@ def _fresh_variant(variant_id: int) -> Variant:
     return variant
 
 
-def _stock_message(stock: int) -> str:
-    if stock == 0:
-        return _("Sorry, this one is sold out.")
-    return ngettext("Only %(count)d in stock.", "Only %(count)d in stock.", stock) % {
-        "count": stock
-    }
-
-
 def _save_new_cart(cart: Cart) -> None:
     """Create the cart row on the first add. An account's cart may have been created by the
     shopper's other tab a moment ago: then that one is used."""
@@ -139,7 +128,7 @@ def _add_item(cart: Cart, variant_id: int, quantity: int) -> CartLine:
                     )
                     % {"stock": stock, "in_cart": in_cart}
                 )
-            raise OutOfStock(_stock_message(stock))
+            raise OutOfStock(availability_message(stock))
         if line is None:
             line = CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
         else:
@@ -170,7 +159,7 @@ def cart_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine:
         line = _locked_line(cart, line_id)
         stock = units_for_cart(variants=[line.variant], cart=cart)[line.variant_id]
         if quantity > stock:
-            raise OutOfStock(_stock_message(stock))
+            raise OutOfStock(availability_message(stock))
         if quantity != line.quantity:
             line.quantity = quantity
             line.save(update_fields=["quantity"])
@@ -182,7 +171,7 @@ def cart_increment(*, cart: Cart, line_id: int) -> CartLine:
         line = _locked_line(cart, line_id)
         stock = units_for_cart(variants=[line.variant], cart=cart)[line.variant_id]
         if line.quantity + 1 > stock:
-            raise OutOfStock(_stock_message(stock))
+            raise OutOfStock(availability_message(stock))
         line.quantity += 1
         line.save(update_fields=["quantity"])
         return line
@@ -203,10 +192,6 @@ def cart_remove_line(*, cart: Cart, line_id: int) -> None:
     with transaction.atomic():
         line = _locked_line(cart, line_id)
         line.delete()
-
-
-def _label(variant: Variant) -> str:
-    return " / ".join(str(part) for part in (variant.color, variant.size) if part is not None)
 
 
 def cart_fit_to_stock(*, cart: Cart) -> list[StockAdjustment]:
@@ -233,7 +218,7 @@ def cart_fit_to_stock(*, cart: Cart) -> list[StockAdjustment]:
             adjustments.append(
                 StockAdjustment(
                     product_name=line.variant.product.name,
-                    variant_label=_label(line.variant),
+                    variant_label=line.variant.label,
                     before=line.quantity,
                     after=stock,
                 )
@@ -248,50 +233,64 @@ def cart_fit_to_stock(*, cart: Cart) -> list[StockAdjustment]:
     return adjustments
 
 
-def cart_merge(*, source: Cart, user) -> list[StockAdjustment]:
-    """Move an anonymous cart into the account's cart when its owner logs in.
+@dataclass
+class Merge:
+    """What merging a guest's cart into an account did."""
 
-    Quantities of the same variant are summed and capped at the stock; the shopper is told
-    about every capped line. Orders placed from the anonymous cart move with it (their stock
-    stays theirs, and they stay visible to this browser). The anonymous cart is deleted; a
-    second request that arrives with the same cookie finds nothing left to merge.
+    target: Cart
+    adjustments: list[StockAdjustment] = field(default_factory=list)
+
+
+def cart_merge(*, source: Cart, user) -> Merge | None:
+    """Move a guest's cart into the account's cart when its owner logs in.
+
+    Call inside a transaction. Locks both carts (by primary key); quantities of the same
+    variant are summed and capped at the stock, and every capped line is reported. The emptied
+    guest cart is left for the caller to delete with `cart_delete` once whatever refers to it
+    (its orders) has moved too; the stock its checkouts hold is handed to the account's cart. Returns None when there is nothing to merge: not a guest cart,
+    or a parallel request merged it already.
     """
     if source.pk is None or source.user_id is not None:
-        return []
-    with transaction.atomic():
-        target = Cart(user=user)
-        _save_new_cart(target)
-        for cart in sorted((source, target), key=lambda c: c.pk):
-            if Cart.objects.select_for_update().filter(pk=cart.pk).first() is None:
-                return []  # merged already by a parallel request
-        Order.objects.filter(cart=source).update(cart=target)
-        existing = {line.variant_id: line for line in CartLine.objects.filter(cart=target)}
-        adjustments, to_create, to_update = [], [], []
-        source_lines = list(cart_lines_with_variants(cart=source))
-        units = units_for_cart(variants=[line.variant for line in source_lines], cart=target)
-        for line in source_lines:
-            stock = units[line.variant_id]
-            current = existing.get(line.variant_id)
-            wanted = line.quantity + (current.quantity if current else 0)
-            kept = min(wanted, stock)
-            if kept < wanted:
-                adjustments.append(
-                    StockAdjustment(
-                        product_name=line.variant.product.name,
-                        variant_label=_label(line.variant),
-                        before=wanted,
-                        after=kept,
-                    )
+        return None
+    target = Cart(user=user)
+    _save_new_cart(target)
+    for cart in sorted((source, target), key=lambda c: c.pk):
+        if Cart.objects.select_for_update().filter(pk=cart.pk).first() is None:
+            return None  # merged already by a parallel request
+    # The guest's unpaid checkouts keep holding their stock, now for the account's cart.
+    stock_transfer(from_holder=stock_holder(source.pk), to_holder=stock_holder(target.pk))
+    existing = {line.variant_id: line for line in CartLine.objects.filter(cart=target)}
+    adjustments, to_create, to_update = [], [], []
+    source_lines = list(cart_lines_with_variants(cart=source))
+    units = units_for_cart(variants=[line.variant for line in source_lines], cart=target)
+    for line in source_lines:
+        stock = units[line.variant_id]
+        current = existing.get(line.variant_id)
+        wanted = line.quantity + (current.quantity if current else 0)
+        kept = min(wanted, stock)
+        if kept < wanted:
+            adjustments.append(
+                StockAdjustment(
+                    product_name=line.variant.product.name,
+                    variant_label=line.variant.label,
+                    before=wanted,
+                    after=kept,
                 )
-            if kept == 0:
-                continue  # sold out: nothing to carry over (the cart page reports the rest)
-            if current is not None:
-                if kept != current.quantity:
-                    current.quantity = kept
-                    to_update.append(current)
-            else:
-                to_create.append(CartLine(cart=target, variant=line.variant, quantity=kept))
-        CartLine.objects.bulk_update(to_update, ["quantity"])
-        CartLine.objects.bulk_create(to_create)
-        source.delete()
-    return adjustments
+            )
+        if kept == 0:
+            continue  # sold out: nothing to carry over (the cart page reports the rest)
+        if current is not None:
+            if kept != current.quantity:
+                current.quantity = kept
+                to_update.append(current)
+        else:
+            to_create.append(CartLine(cart=target, variant=line.variant, quantity=kept))
+    CartLine.objects.bulk_update(to_update, ["quantity"])
+    CartLine.objects.bulk_create(to_create)
+    CartLine.objects.filter(cart=source).delete()
+    return Merge(target=target, adjustments=adjustments)
+
+
+def cart_delete(*, cart: Cart) -> None:
+    """Delete a cart and its lines (a guest's cart once merged into an account)."""
+    Cart.objects.filter(pk=cart.pk).delete()

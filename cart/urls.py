@@ -6,7 +6,6 @@ app_name = "cart"
 
 urlpatterns = [
     path("", views.detail, name="detail"),
-    path("badge/", views.badge, name="badge"),
     path("add/", views.add, name="add"),
     path("lines/<int:line_id>/<slug:action>/", views.line, name="line"),
 ]

@@ -31,12 +31,6 @@ def detail(request):
     return render(request, "cart/cart_detail.html", context)
 
 
-@require_GET
-def badge(request):
-    """The header badge alone, for a page that wants to refresh it (`cart:changed`)."""
-    return render(request, "base.html#cart-count")
-
-
 @require_POST
 def add(request):
     form = AddToCartForm(request.POST)
@@ -57,7 +51,7 @@ def add(request):
 
     if request.htmx:
         context = {"product": form.product, "add_error": error, "added": error is None}
-        return render(request, "store/product_detail.html#add-feedback", context)
+        return render(request, "storefront/product_detail.html#add-feedback", context)
     if error is None:
         messages.success(request, _("Added to your cart."))
         return redirect("cart:detail")

@@ -91,7 +91,7 @@ def _media_in_tmp(settings, _session_media):
 
 @pytest.fixture
 def demo_store(transactional_db):
-    from store.demo import seed_demo
+    from demo.seed import seed_demo
 
     seed_demo()
 

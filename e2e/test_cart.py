@@ -4,8 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
+from demo.seed import LAST_UNIT_SLUG, STAFF_EMAIL, STAFF_PASSWORD
 from e2e.test_catalogue import after_htmx, assert_not_reloaded, mark_window
-from store.demo import LAST_UNIT_SLUG, STAFF_EMAIL, STAFF_PASSWORD
 from store.models import Variant
 
 

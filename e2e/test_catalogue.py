@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from store.demo import LAST_UNIT_SLUG, SOLD_OUT_SLUG
+from demo.seed import LAST_UNIT_SLUG, SOLD_OUT_SLUG
 
 
 def mark_window(page):

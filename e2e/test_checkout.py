@@ -5,9 +5,9 @@ import re
 from django.core import mail
 from playwright.sync_api import expect
 
+from demo.seed import LAST_UNIT_SLUG, SHOPPER_EMAIL, SHOPPER_PASSWORD
 from e2e.test_cart import add_from_product_page, badge
-from orders.models import Order, OrderStatus
-from store.demo import LAST_UNIT_SLUG, SHOPPER_EMAIL, SHOPPER_PASSWORD
+from orders.models import Order, PaymentStatus
 from store.models import Variant
 
 GUEST = {
@@ -49,7 +49,7 @@ def test_guest_checkout_approved_in_the_sandbox(page, live_sandbox):
     expect(badge(page)).to_have_text("0")
     assert navy_large().quantity == before - 2
     order = Order.objects.get()
-    assert order.status == OrderStatus.PAID and order.email == "guest@example.com"
+    assert order.payment_status == PaymentStatus.PAID and order.email == "guest@example.com"
     assert [m.to for m in mail.outbox if "confirmed" in m.subject] == [["guest@example.com"]]
     page.goto("/cart/")
     expect(page.get_by_test_id("empty-cart")).to_be_visible()
@@ -118,7 +118,7 @@ def test_pending_payment_is_confirmed_later_by_the_webhook(page, live_sandbox):
     live_sandbox.state.update_payment(payment_id, "approved")  # Mercado Pago approves later
 
     for _ in range(100):  # the webhook arrives on its own; wait for it (at most 10 s)
-        if Order.objects.get().status == OrderStatus.PAID:
+        if Order.objects.get().payment_status == PaymentStatus.PAID:
             break
         page.wait_for_timeout(100)
     page.reload()
@@ -140,8 +140,8 @@ def test_checkout_works_without_javascript(no_js_page, live_sandbox):
 def test_pay_with_the_demo_store_credit_token_then_print_the_invoice(page):
     from decimal import Decimal
 
+    from demo.seed import DEMO_TOKEN
     from payments.models import StoreCreditToken
-    from store.demo import DEMO_TOKEN
 
     before = navy_large().quantity
     add_from_product_page(page, LAST_UNIT_SLUG, "navy", "L", 2)

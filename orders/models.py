@@ -6,13 +6,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import address_label
+from accounts.models import PostalAddress
 from store.models import Variant
 
 ORDER_LINK_SALT = "orders.order-link"
 
 
-class OrderStatus(models.TextChoices):
+class PaymentStatus(models.TextChoices):
+    """Where the order's money is. (Where its parcel is, is `DeliveryStatus`.)"""
+
     AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
     PAYMENT_PENDING = "payment_pending", _("Payment pending")
     PAID = "paid", _("Paid")
@@ -21,8 +23,49 @@ class OrderStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class DeliveryStatus(models.TextChoices):
+    """Where the order's parcel is; it moves only once the order is paid."""
+
+    NOT_SHIPPED = "not_shipped", _("Not shipped yet")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+
+
+# Every move either status may make; anything else is an IllegalTransition (orders.services).
+PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    PaymentStatus.AWAITING_PAYMENT: frozenset(
+        {
+            PaymentStatus.PAYMENT_PENDING,  # Mercado Pago is processing a payment
+            PaymentStatus.PAID,
+            PaymentStatus.REFUNDED,  # approved after its stock went to someone else
+            PaymentStatus.CANCELLED,  # replaced by a newer checkout, or no payment link
+            PaymentStatus.EXPIRED,  # the payment link ran out unused
+        }
+    ),
+    PaymentStatus.PAYMENT_PENDING: frozenset(
+        {
+            PaymentStatus.AWAITING_PAYMENT,  # the pending payment was rejected: pay again
+            PaymentStatus.PAID,
+            PaymentStatus.REFUNDED,
+            PaymentStatus.CANCELLED,
+        }
+    ),
+    # A payment made in time may be approved after the link expired: it is sold if the stock
+    # is still there, else refunded.
+    PaymentStatus.EXPIRED: frozenset({PaymentStatus.PAID, PaymentStatus.REFUNDED}),
+    # A cancelled order is never sold: a payment approved on it afterwards is given back.
+    PaymentStatus.CANCELLED: frozenset({PaymentStatus.REFUNDED}),
+    PaymentStatus.PAID: frozenset({PaymentStatus.REFUNDED}),  # refunded or charged back
+    PaymentStatus.REFUNDED: frozenset(),
+}
+DELIVERY_TRANSITIONS: dict[str, frozenset[str]] = {
+    DeliveryStatus.NOT_SHIPPED: frozenset({DeliveryStatus.SHIPPED}),
+    DeliveryStatus.SHIPPED: frozenset({DeliveryStatus.DELIVERED}),
+    DeliveryStatus.DELIVERED: frozenset(),
+}
+
 # Orders whose stock is held for them until `reserved_until`.
-RESERVING_STATUSES = (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAYMENT_PENDING)
+RESERVING_STATUSES = (PaymentStatus.AWAITING_PAYMENT, PaymentStatus.PAYMENT_PENDING)
 
 
 class PaymentMethod(models.TextChoices):
@@ -30,9 +73,10 @@ class PaymentMethod(models.TextChoices):
     STORE_CREDIT = "store_credit", _("Store credit")
 
 
-class Order(models.Model):
-    """An order placed from a cart. Prices, totals and the delivery address are copied in when
-    it is placed, so later changes to the catalogue or the address book never rewrite it."""
+class Order(PostalAddress):
+    """An order placed from a cart. Prices, totals and the delivery address (the address
+    fields) are copied in when it is placed, so later changes to the catalogue or the address
+    book never rewrite it. Its payment and its delivery each have a status of their own."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -51,11 +95,17 @@ class Order(models.Model):
         related_name="orders",
         verbose_name=_("cart"),
     )
-    status = models.CharField(
-        _("status"),
+    payment_status = models.CharField(
+        _("payment status"),
         max_length=20,
-        choices=OrderStatus.choices,
-        default=OrderStatus.AWAITING_PAYMENT,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.AWAITING_PAYMENT,
+    )
+    delivery_status = models.CharField(
+        _("delivery status"),
+        max_length=20,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.NOT_SHIPPED,
     )
     status_note = models.CharField(_("status note"), max_length=200, blank=True)
     payment_method = models.CharField(
@@ -65,21 +115,12 @@ class Order(models.Model):
         default=PaymentMethod.MERCADO_PAGO,
     )
     currency = models.CharField(_("currency"), max_length=3, default="BRL")
+    # Written once, from the pricing function: total = subtotal - discount + shipping.
     subtotal = models.DecimalField(_("subtotal"), max_digits=12, decimal_places=2)
+    discount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=0)
     shipping = models.DecimalField(_("shipping"), max_digits=12, decimal_places=2, default=0)
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
     contents_hash = models.CharField(_("contents hash"), max_length=64, editable=False)
-
-    recipient = models.CharField(_("recipient"), max_length=120)
-    street = models.CharField(_("street"), max_length=200)
-    number = models.CharField(_("number"), max_length=20)
-    complement = models.CharField(_("complement"), max_length=100, blank=True)
-    district = models.CharField(_("district"), max_length=100)
-    city = models.CharField(_("city"), max_length=100)
-    state = models.CharField(_("state"), max_length=2)
-    postal_code = models.CharField(_("postal code"), max_length=9)
-    country = models.CharField(_("country"), max_length=2, default="BR")
-    phone = models.CharField(_("phone"), max_length=20)
 
     created_at = models.DateTimeField(_("placed"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -88,6 +129,8 @@ class Order(models.Model):
     refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     expired_at = models.DateTimeField(_("expired"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -97,8 +140,10 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
         ]
         indexes = [
-            models.Index(fields=["status", "reserved_until"], name="order_status_reserved"),
-            models.Index(fields=["cart", "status"], name="order_cart_status"),
+            models.Index(
+                fields=["payment_status", "reserved_until"], name="order_payment_reserved"
+            ),
+            models.Index(fields=["cart", "payment_status"], name="order_cart_payment"),
         ]
 
     def __str__(self):
@@ -113,8 +158,19 @@ class Order(models.Model):
         return f"R{self.pk:06d}"
 
     @property
+    def stock_owner(self) -> str:
+        """The name its stock reservation goes by (stock.models.Reservation.owner)."""
+        return f"order:{self.pk}"
+
+    @property
     def holds_stock(self) -> bool:
-        return self.status in RESERVING_STATUSES and self.reserved_until > timezone.now()
+        return self.payment_status in RESERVING_STATUSES and self.reserved_until > timezone.now()
+
+    @property
+    def was_paid(self) -> bool:
+        """Whether a payment was ever applied to it (it stays true after a refund): the test
+        that keeps an order from being paid twice, whatever its statuses say now."""
+        return self.paid_at is not None
 
     def signed_url(self) -> str:
         """A link that opens this order without logging in (e-mails, guest checkout)."""
@@ -122,10 +178,6 @@ class Order(models.Model):
 
     def signed_invoice_url(self) -> str:
         return reverse("orders:signed_invoice", args=[signing.dumps(self.pk, salt=ORDER_LINK_SALT)])
-
-    @property
-    def address_lines(self) -> list[str]:
-        return address_label(self, country=self.country)
 
 
 class OrderLine(models.Model):
@@ -139,6 +191,9 @@ class OrderLine(models.Model):
     variant_label = models.CharField(_("variant"), max_length=100, blank=True)
     unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField(_("quantity"))
+    # The line's share of the order's discount, and what is paid for it (unit price ×
+    # quantity - discount), both from the pricing function.
+    discount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=0)
     line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
 
     class Meta:
@@ -158,7 +213,7 @@ class OrderLine(models.Model):
 
 class Invoice(models.Model):
     """The record of a paid order: one per paid order, whatever the payment method. Its total
-    equals the sum of its details and the amount charged."""
+    is its details' amounts plus the shipping, and the amount charged."""
 
     order = models.OneToOneField(
         Order, on_delete=models.PROTECT, related_name="invoice", verbose_name=_("order")
@@ -179,6 +234,9 @@ class Invoice(models.Model):
     )
     payment_reference = models.CharField(_("payment reference"), max_length=100)
     currency = models.CharField(_("currency"), max_length=3)
+    subtotal = models.DecimalField(_("subtotal"), max_digits=12, decimal_places=2, default=0)
+    discount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=0)
+    shipping = models.DecimalField(_("shipping"), max_digits=12, decimal_places=2, default=0)
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
 
     class Meta:
@@ -213,6 +271,7 @@ class InvoiceDetail(models.Model):
     description = models.CharField(_("description"), max_length=300)
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
+    discount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=0)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
 
     class Meta:

@@ -1,12 +1,19 @@
 """Writes to orders: placing an order (which reserves its stock), marking it paid (the one place
-that does), refunding, cancelling and expiring. Variant rows are always locked in primary-key
-order, so concurrent buyers queue instead of deadlocking."""
+that does), refunding, cancelling, expiring, and moving its delivery along.
+
+Each order has two statuses: `payment_status` (where the money is) and `delivery_status` (where
+the parcel is). Every change of either goes through `_move`, which allows exactly the moves in
+orders.models.PAYMENT_TRANSITIONS / DELIVERY_TRANSITIONS and raises IllegalTransition for any
+other. Whether an order was paid is `order.was_paid` (its payment time), never its status.
+
+Locks are taken in the order written in stock.services: cart, then its orders, then (inside
+the stock module) variants.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import asdict, dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,27 +22,31 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import pricing
+from accounts.models import PostalAddress
 from cart.models import Cart, CartLine
-from store.cache import catalogue_changed
-from store.models import Variant
+from cart.selectors import price_lines, stock_holder
+from project.errors import ShopError
+from stock.services import InsufficientStock, stock_commit, stock_release, stock_reserve
 
 from . import tasks
 from .models import (
+    DELIVERY_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
     RESERVING_STATUSES,
+    DeliveryStatus,
     Invoice,
     InvoiceDetail,
     Order,
     OrderLine,
-    OrderStatus,
     PaymentMethod,
+    PaymentStatus,
 )
-from .selectors import available_units
+from .selectors import order_pricing
 
 
-class OrderError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class OrderError(ShopError):
+    pass
 
 
 class EmptyCart(OrderError):
@@ -50,39 +61,40 @@ class LostReservation(OrderError):
     """The order was paid, but its stock went to another buyer meanwhile."""
 
 
-@dataclass(frozen=True)
-class DeliveryDetails:
-    email: str
-    recipient: str
-    street: str
-    number: str
-    complement: str
-    district: str
-    city: str
-    state: str
-    postal_code: str
-    country: str
-    phone: str
+class IllegalTransition(OrderError):
+    """A status change the transition tables do not allow; nothing was changed."""
 
 
-def _label(variant: Variant) -> str:
-    return " / ".join(str(part) for part in (variant.color, variant.size) if part is not None)
+def _move(order: Order, *, field: str, to: str, **changes) -> None:
+    """Move `order.<field>` (payment_status or delivery_status) to `to`, saving `changes` with
+    it. The one place either status changes on a single order."""
+    table = PAYMENT_TRANSITIONS if field == "payment_status" else DELIVERY_TRANSITIONS
+    current = getattr(order, field)
+    if to not in table[current]:
+        raise IllegalTransition(
+            _("An order cannot go from “%(current)s” to “%(to)s”.") % {"current": current, "to": to}
+        )
+    setattr(order, field, to)
+    for name, value in changes.items():
+        setattr(order, name, value)
+    order.save(update_fields=[field, *changes, "updated_at"])
 
 
-def _locked_variants(variant_ids) -> dict[int, Variant]:
-    variants = (
-        Variant.objects.select_for_update().filter(pk__in=sorted(set(variant_ids))).order_by("pk")
-    )
-    return {variant.pk: variant for variant in variants}
+def payment_may_become(order: Order, status: str) -> bool:
+    return status in PAYMENT_TRANSITIONS[order.payment_status]
 
 
-def contents_hash(lines: list[CartLine], details: DeliveryDetails) -> str:
+def _units(lines) -> dict[int, int]:
+    return {line.variant_id: line.quantity for line in lines}
+
+
+def contents_hash(lines: list[CartLine], *, email: str, address: dict) -> str:
     """What the shopper is buying, and where to: equal for a double click, different as soon
     as the cart or the address changes."""
     parts = sorted(
         f"{line.variant_id}:{line.quantity}:{line.variant.product.price}" for line in lines
     )
-    parts.append(repr(details))
+    parts.append(repr((email, sorted(address.items()))))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -94,7 +106,7 @@ def recent_duplicate(*, cart: Cart, digest: str) -> Order | None:
             cart=cart,
             contents_hash=digest,
             payment_method=PaymentMethod.MERCADO_PAGO,
-            status__in=RESERVING_STATUSES,
+            payment_status__in=RESERVING_STATUSES,
             created_at__gte=since,
             reserved_until__gt=timezone.now(),
         )
@@ -104,19 +116,28 @@ def recent_duplicate(*, cart: Cart, digest: str) -> Order | None:
 
 
 def order_place(
-    *, cart: Cart, user, details: DeliveryDetails, method: str = PaymentMethod.MERCADO_PAGO
+    *,
+    cart: Cart,
+    user,
+    email: str,
+    address: PostalAddress,
+    method: str = PaymentMethod.MERCADO_PAGO,
+    discount: pricing.Discount | None = None,
+    shipping: Decimal = pricing.ZERO,
 ) -> tuple[Order, list[Order]]:
     """Create an order from the cart and reserve its stock until the payment link expires.
 
-    One transaction: the cart row and the variant rows are locked, availability (stock minus
-    other buyers' reservations) is checked for every line, and the order is written with prices
-    taken from the catalogue. Refused with NotEnoughStock, writing nothing, when a line does not
-    fit. For Mercado Pago, a second click within CHECKOUT_DUPLICATE_WINDOW returns the first
-    order, and at most CHECKOUT_MAX_UNFINISHED orders stay unfinished per cart: the older ones
-    are cancelled here and returned with the new order.
+    One transaction: the cart row is locked, the lines are priced by the pricing function
+    (catalogue prices, the order-level `discount` and `shipping`), the order is written with
+    every amount, and its stock is reserved (stock.services). Refused with EmptyCart or
+    NotEnoughStock, writing nothing. For Mercado Pago, a second click within
+    CHECKOUT_DUPLICATE_WINDOW returns the first order, and at most CHECKOUT_MAX_UNFINISHED
+    orders of a cart hold stock unpaid: the oldest are cancelled here (their stock released)
+    and returned with the new order.
     """
     if cart.pk is None:
         raise EmptyCart(_("Your cart is empty."))
+    delivery = address.address_fields()
     with transaction.atomic():
         Cart.objects.select_for_update().filter(pk=cart.pk).first()
         lines = list(
@@ -126,63 +147,84 @@ def order_place(
         )
         if not lines:
             raise EmptyCart(_("Your cart is empty."))
-        digest = contents_hash(lines, details)
+        digest = contents_hash(lines, email=email, address=delivery)
         is_link_payment = method == PaymentMethod.MERCADO_PAGO
         duplicate = recent_duplicate(cart=cart, digest=digest) if is_link_payment else None
         if duplicate is not None:
             return duplicate, []
 
-        # Lock order: cart, then its unfinished orders, then variants (the payment routine locks
-        # an order and then its variants, so no cycle can form).
+        # Every unpaid order of this cart that still holds stock, whatever its payment's state
+        # (a pending Pix or boleto holds stock as long as an untouched link).
         unfinished = (
             list(
                 Order.objects.select_for_update()
-                .filter(cart=cart, status=OrderStatus.AWAITING_PAYMENT)
+                .filter(
+                    cart=cart,
+                    payment_status__in=RESERVING_STATUSES,
+                    reserved_until__gt=timezone.now(),
+                )
                 .order_by("pk")
             )
             if is_link_payment
             else []
         )
-        variants = _locked_variants(line.variant_id for line in lines)
-        available = available_units(variants=variants.values(), for_cart_id=cart.pk)
         for line in lines:
-            if not line.variant.product.is_active or line.quantity > available[line.variant_id]:
-                raise NotEnoughStock(
-                    _("Sorry, %(product)s (%(variant)s) no longer has %(quantity)d in stock.")
-                    % {
-                        "product": line.variant.product.name,
-                        "variant": _label(line.variant),
-                        "quantity": line.quantity,
-                    }
-                )
+            if not line.variant.product.is_active:
+                raise _not_enough(line)
 
-        subtotal = sum((line.variant.product.price * line.quantity for line in lines), Decimal("0"))
+        totals = price_lines(lines, discount=discount, shipping=shipping)
+        reserved_until = timezone.now() + timedelta(seconds=settings.CHECKOUT_RESERVATION_SECONDS)
         order = Order.objects.create(
             user=user if user is not None and user.is_authenticated else None,
+            email=email,
             cart=cart,
-            subtotal=subtotal,
-            shipping=Decimal("0.00"),
-            total=subtotal,
+            subtotal=totals.subtotal,
+            discount=totals.discount,
+            shipping=totals.shipping,
+            total=totals.total,
+            currency=totals.currency,
             contents_hash=digest,
             payment_method=method,
-            reserved_until=timezone.now()
-            + timedelta(seconds=settings.CHECKOUT_RESERVATION_SECONDS),
-            **asdict(details),
+            reserved_until=reserved_until,
+            **delivery,
         )
         OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
                 variant=line.variant,
                 product_name=line.variant.product.name,
-                variant_label=_label(line.variant),
-                unit_price=line.variant.product.price,
+                variant_label=line.variant.label,
+                unit_price=totals.line(line.pk).unit_price,
                 quantity=line.quantity,
-                line_total=line.variant.product.price * line.quantity,
+                discount=totals.line(line.pk).discount,
+                line_total=totals.line(line.pk).net,
             )
             for line in lines
         )
+        try:
+            stock_reserve(
+                owner=order.stock_owner,
+                holder=stock_holder(cart.pk),
+                units=_units(lines),
+                until=reserved_until,
+            )
+        except InsufficientStock as short:
+            raise _not_enough(
+                next(ln for ln in lines if ln.variant_id == short.variant_id)
+            ) from None
         superseded = _supersede_oldest(unfinished) if is_link_payment else []
     return order, superseded
+
+
+def _not_enough(line: CartLine) -> NotEnoughStock:
+    return NotEnoughStock(
+        _("Sorry, %(product)s (%(variant)s) no longer has %(quantity)d in stock.")
+        % {
+            "product": line.variant.product.name,
+            "variant": line.variant.label,
+            "quantity": line.quantity,
+        }
+    )
 
 
 def _supersede_oldest(unfinished: list[Order]) -> list[Order]:
@@ -196,60 +238,64 @@ def _supersede_oldest(unfinished: list[Order]) -> list[Order]:
 
 
 def order_cancel(*, order: Order, note: str = "") -> None:
-    """Cancel an unpaid order; its reservation stops counting at once."""
-    Order.objects.filter(pk=order.pk, status__in=RESERVING_STATUSES).update(
-        status=OrderStatus.CANCELLED, status_note=note[:200], cancelled_at=timezone.now()
+    """Cancel an unpaid order (locked by the caller); its stock is released at once."""
+    _move(
+        order,
+        field="payment_status",
+        to=PaymentStatus.CANCELLED,
+        status_note=note[:200],
+        cancelled_at=timezone.now(),
     )
-    order.refresh_from_db(fields=["status", "status_note", "cancelled_at"])
+    stock_release(owner=order.stock_owner)
 
 
 def order_reopen(*, order: Order) -> None:
     """A pending payment was rejected: the order waits for a new payment again."""
-    if order.status == OrderStatus.PAYMENT_PENDING:
-        order.status = OrderStatus.AWAITING_PAYMENT
-        order.save(update_fields=["status", "updated_at"])
+    _move(order, field="payment_status", to=PaymentStatus.AWAITING_PAYMENT)
 
 
 def order_mark_pending(*, order: Order) -> None:
-    if order.status == OrderStatus.AWAITING_PAYMENT:
-        order.status = OrderStatus.PAYMENT_PENDING
-        order.save(update_fields=["status", "updated_at"])
+    """A payment is being processed (a Pix or boleto not yet paid, a card under review)."""
+    _move(order, field="payment_status", to=PaymentStatus.PAYMENT_PENDING)
 
 
 def order_mark_paid(*, order: Order, method: str, reference: str) -> bool:
     """The one routine that marks an order paid, whatever the payment method. Call it inside a
     transaction holding the order's row lock.
 
-    Turns the order's reservation into a stock decrement (variant rows locked in primary-key
-    order; the database refuses negative stock), records the payment time and the invoice,
-    removes the bought lines from the cart the order came from, and queues the confirmation
-    e-mail after commit. Returns False when the order was already paid (nothing happens
-    twice). Raises LostReservation, changing nothing, when the stock went to another buyer
-    while the payment was not yet approved.
+    Sells the order's stock (stock.services.stock_commit: the reservation becomes a stock
+    decrement), records the payment time and the invoice, removes the bought lines from the
+    cart the order came from, and queues the confirmation e-mail after commit. Returns False
+    when the order was paid before (nothing happens twice, whatever its statuses are now).
+    Raises LostReservation, changing nothing, when the stock went to another buyer while the
+    payment was not yet approved, and IllegalTransition for an order that may not be paid
+    (a cancelled one).
     """
-    if order.status == OrderStatus.PAID:
+    if order.was_paid:
         return False
-    lines = list(order.lines.all())
-    variants = _locked_variants(line.variant_id for line in lines)
-    available = available_units(
-        variants=variants.values(), for_cart_id=order.cart_id, exclude_order=order
-    )
-    short = [line for line in lines if line.quantity > available[line.variant_id]]
-    if short:
-        raise LostReservation(
-            _("%(product)s sold out before the payment was approved.")
-            % {"product": short[0].product_name}
+    if not payment_may_become(order, PaymentStatus.PAID):
+        raise IllegalTransition(
+            _("Order %(number)s cannot be paid now.") % {"number": order.reference}
         )
-    for line in lines:
-        variants[line.variant_id].quantity -= line.quantity
-    Variant.objects.bulk_update(variants.values(), ["quantity"])
-    transaction.on_commit(catalogue_changed)  # "sold out" badges may change
-    order.status = OrderStatus.PAID
-    order.payment_method = method
-    order.paid_at = timezone.now()
-    order.status_note = ""
-    order.save(update_fields=["status", "payment_method", "paid_at", "status_note", "updated_at"])
-    invoice_record(order=order, lines=lines, variants=variants, reference=reference)
+    lines = list(order.lines.select_related("variant"))
+    try:
+        stock_commit(
+            owner=order.stock_owner, holder=stock_holder(order.cart_id), units=_units(lines)
+        )
+    except InsufficientStock as short:
+        product = next(line.product_name for line in lines if line.variant_id == short.variant_id)
+        raise LostReservation(
+            _("%(product)s sold out before the payment was approved.") % {"product": product}
+        ) from None
+    _move(
+        order,
+        field="payment_status",
+        to=PaymentStatus.PAID,
+        payment_method=method,
+        paid_at=timezone.now(),
+        status_note="",
+    )
+    invoice_record(order=order, lines=lines, reference=reference)
     if order.cart_id is not None:
         # What was bought leaves the cart; anything added after checkout stays in it.
         CartLine.objects.filter(
@@ -259,14 +305,14 @@ def order_mark_paid(*, order: Order, method: str, reference: str) -> bool:
     return True
 
 
-def invoice_record(
-    *, order: Order, lines: list[OrderLine], variants: dict[int, Variant], reference: str
-) -> Invoice:
-    """The paid order's invoice, with one detail per line; its total is the order's total,
-    which is the sum of the lines and the amount charged."""
-    total = sum((line.line_total for line in lines), Decimal("0"))
-    if total != order.total:
-        raise OrderError(f"order {order.pk}: lines add up to {total}, not {order.total}")
+def invoice_record(*, order: Order, lines: list[OrderLine], reference: str) -> Invoice:
+    """The paid order's invoice: one detail per line (with its discount) and the shipping.
+    The order's stored amounts are priced again by the pricing function and must match."""
+    totals = order_pricing(order=order, lines=lines)
+    if totals.total != order.total or any(
+        totals.line(line.pk).net != line.line_total for line in lines
+    ):
+        raise OrderError(f"order {order.pk}: its lines do not add up to its total {order.total}")
     invoice = Invoice.objects.create(
         order=order,
         buyer=order.user,
@@ -276,18 +322,22 @@ def invoice_record(
         payment_method=order.payment_method,
         payment_reference=reference[:100],
         currency=order.currency,
-        total=order.total,
+        subtotal=totals.subtotal,
+        discount=totals.discount,
+        shipping=totals.shipping,
+        total=totals.total,
     )
     InvoiceDetail.objects.bulk_create(
         InvoiceDetail(
             invoice=invoice,
-            product_id=variants[line.variant_id].product_id,
+            product_id=line.variant.product_id,
             variant_id=line.variant_id,
             description=f"{line.product_name} ({line.variant_label})"
             if line.variant_label
             else line.product_name,
             quantity=line.quantity,
             unit_price=line.unit_price,
+            discount=line.discount,
             amount=line.line_total,
         )
         for line in lines
@@ -296,15 +346,21 @@ def invoice_record(
 
 
 def order_mark_refunded(*, order: Order, note: str, notify: bool = True) -> bool:
-    """Mark an order refunded: out of stock after a late approval (the buyer is e-mailed once,
-    after commit), or its payment reversed in Mercado Pago (notify=False: Mercado Pago tells
-    the buyer). Returns False when it already was."""
-    if order.status == OrderStatus.REFUNDED:
+    """Mark an order refunded: out of stock after a late approval, approved after it was
+    cancelled (the buyer is e-mailed once, after commit), or its payment reversed in Mercado
+    Pago (notify=False: Mercado Pago tells the buyer). Whatever stock it still held is
+    released; stock it sold stays sold (the goods may have shipped: staff decide). Returns
+    False when it already was refunded."""
+    if order.payment_status == PaymentStatus.REFUNDED:
         return False
-    order.status = OrderStatus.REFUNDED
-    order.status_note = note[:200]
-    order.refunded_at = timezone.now()
-    order.save(update_fields=["status", "status_note", "refunded_at", "updated_at"])
+    _move(
+        order,
+        field="payment_status",
+        to=PaymentStatus.REFUNDED,
+        status_note=note[:200],
+        refunded_at=timezone.now(),
+    )
+    stock_release(owner=order.stock_owner)
     if notify:
         transaction.on_commit(functools.partial(tasks.send_refund_notice.enqueue, order.pk))
     return True
@@ -313,6 +369,34 @@ def order_mark_refunded(*, order: Order, note: str, notify: bool = True) -> bool
 def orders_expire_stale() -> int:
     """Mark unpaid orders whose reservation ran out as expired (housekeeping: their stock
     already stopped counting when the reservation expired)."""
+    stale = [
+        status
+        for status in RESERVING_STATUSES
+        if PaymentStatus.EXPIRED in PAYMENT_TRANSITIONS[status]
+    ]
     return Order.objects.filter(
-        status=OrderStatus.AWAITING_PAYMENT, reserved_until__lte=timezone.now()
-    ).update(status=OrderStatus.EXPIRED, expired_at=timezone.now())
+        payment_status__in=stale, reserved_until__lte=timezone.now()
+    ).update(payment_status=PaymentStatus.EXPIRED, expired_at=timezone.now())
+
+
+def orders_move_to_cart(*, source: Cart, target: Cart) -> int:
+    """A guest's orders follow their cart into the account's cart (at login), so the buyer
+    still sees them and paying one still empties the right cart."""
+    return Order.objects.filter(cart=source).update(cart=target)
+
+
+@transaction.atomic
+def order_advance_delivery(*, order: Order, to: str) -> None:
+    """Staff move a paid order's parcel along: shipped, then delivered. Refused (with
+    IllegalTransition) for an order that is not paid, or for any other move."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.payment_status != PaymentStatus.PAID:
+        raise IllegalTransition(
+            _("Order %(number)s is not paid, so it cannot be shipped.")
+            % {"number": locked.reference}
+        )
+    stamp = {"shipped_at": timezone.now()} if to == DeliveryStatus.SHIPPED else {}
+    if to == DeliveryStatus.DELIVERED:
+        stamp = {"delivered_at": timezone.now()}
+    _move(locked, field="delivery_status", to=to, **stamp)
+    order.delivery_status = locked.delivery_status

@@ -29,8 +29,17 @@ def _render(request, order, *, signed: bool):
 def _own_order(request, pk) -> Order:
     """The requester's order; anyone else gets the same 404 as for a missing order."""
     order = selectors.order_for_page(pk=pk)
-    if not selectors.order_visible_to(order=order, user=request.user, cart=request.cart):
+    if order is None or not selectors.order_visible_to(
+        order=order, user=request.user, cart=request.cart
+    ):
         raise Http404("No such order")
+    return order
+
+
+def _signed_order(token) -> Order:
+    order = selectors.order_from_signed_token(token=token)
+    if order is None:
+        raise Http404("Bad order link")
     return order
 
 
@@ -42,11 +51,13 @@ def order_detail(request, pk):
 @require_GET
 def order_signed(request, token):
     """An order opened from its signed link (e-mail, guest checkout): no login needed."""
-    return _render(request, selectors.order_from_signed_token(token=token), signed=True)
+    return _render(request, _signed_order(token), signed=True)
 
 
 def _render_invoice(request, order, *, order_url):
     invoice = selectors.invoice_for_order(order=order)
+    if invoice is None:
+        raise Http404("No invoice yet")
     context = {"order": order, "invoice": invoice, "order_url": order_url}
     return render(request, "orders/invoice.html", context)
 
@@ -59,5 +70,5 @@ def invoice(request, pk):
 
 @require_GET
 def invoice_signed(request, token):
-    order = selectors.order_from_signed_token(token=token)
+    order = _signed_order(token)
     return _render_invoice(request, order, order_url=order.signed_url())

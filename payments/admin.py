@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from project.admin import ReadOnlyAdmin
 
-from . import services
+from . import store_credit
 from .models import MercadoPagoPayment, PaymentSettings, StoreCreditEntry, StoreCreditToken
 
 
@@ -72,7 +72,7 @@ class StoreCreditTokenAdmin(admin.ModelAdmin):
         obj.save()
         if credit:
             reason = form.cleaned_data.get("reason") or (_("Top-up") if change else _("Issued"))
-            services.token_adjust(token=obj, amount=credit, actor=request.user, reason=reason)
+            store_credit.token_adjust(token=obj, amount=credit, actor=request.user, reason=reason)
 
     def has_delete_permission(self, request, obj=None):
         return False  # the ledger must keep explaining every balance

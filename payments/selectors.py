@@ -1,6 +1,9 @@
+"""Reads of payment settings."""
+
 from .models import PaymentSettings
 
 
 def payment_settings() -> PaymentSettings:
-    """The one settings row (made with both methods enabled the first time it is read)."""
-    return PaymentSettings.objects.get_or_create(pk=1)[0]
+    """Which payment methods checkout offers: the settings row staff edit in the admin, or
+    the defaults (both methods on) until there is one. Reads only."""
+    return PaymentSettings.objects.filter(pk=1).first() or PaymentSettings(pk=1)

@@ -61,11 +61,16 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "theme",
+    # The store's own apps, from the bottom layer up (docs/architecture.md).
     "accounts",
     "store",
+    "stock",
     "cart",
     "orders",
     "payments",
+    "checkout",
+    "storefront",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "checkout.middleware.GuestCartMergeMiddleware",
     "cart.middleware.CartMiddleware",
 ]
 
@@ -237,7 +243,7 @@ CHECKOUT_DUPLICATE_WINDOW = 120  # seconds in which a second "confirm" reuses th
 MERCADOPAGO_ACCESS_TOKEN = env.str("MERCADOPAGO_ACCESS_TOKEN", default="")
 MERCADOPAGO_USES_SANDBOX = not MERCADOPAGO_ACCESS_TOKEN
 if MERCADOPAGO_USES_SANDBOX:
-    # No credentials: talk to the offline sandbox (`python -m payments.sandbox`).
+    # No credentials: talk to the offline sandbox (`python -m payments.mercado_pago.sandbox`).
     MERCADOPAGO_ACCESS_TOKEN = "TEST-offline-sandbox"  # noqa: S105 (not a secret)
     MERCADOPAGO_API_BASE_URL = env.str("MERCADOPAGO_API_BASE_URL", default="http://127.0.0.1:8001")
     MERCADOPAGO_WEBHOOK_SECRET = env.str(

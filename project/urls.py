@@ -18,8 +18,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("cart/", include("cart.urls")),
     path("orders/", include("orders.urls")),
+    path("checkout/", include("checkout.urls")),
     path("", include("payments.urls")),
-    path("", include("store.urls")),
+    path("", include("storefront.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -24,7 +24,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("store:category", kwargs={"category_slug": self.slug})
+        return reverse("storefront:category", kwargs={"category_slug": self.slug})
 
 
 class Tag(models.Model):
@@ -121,7 +121,7 @@ class Product(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("store:product_detail", kwargs={"slug": self.slug})
+        return reverse("storefront:product_detail", kwargs={"slug": self.slug})
 
 
 class ProductImage(models.Model):
@@ -225,5 +225,9 @@ class Variant(models.Model):
         ]
 
     def __str__(self):
-        parts = [str(part) for part in (self.color, self.size) if part is not None]
-        return f"{self.product} ({' / '.join(parts)})" if parts else str(self.product)
+        return f"{self.product} ({self.label})" if self.label else str(self.product)
+
+    @property
+    def label(self) -> str:
+        """The colour and size, e.g. "Navy / M" (empty for a product without choices)."""
+        return " / ".join(str(part) for part in (self.color, self.size) if part is not None)

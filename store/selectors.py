@@ -1,14 +1,20 @@
-"""Reads of the catalogue. Every function here runs a fixed number of queries."""
+"""Reads of the catalogue. Every function here runs a fixed number of queries.
+
+Stock is not the catalogue's to judge: what can be sold depends on reservations, which live in
+the stock module above this one. Functions that show or filter by stock take it from their
+caller: the variants that can be sold now (`sellable_variants`), a variants queryset annotated
+with what each can sell, or a mapping of variant id to sellable units.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from . import cache as catalogue_cache
 from .models import Category, Color, Product, ProductImage, Size, Tag, Variant
@@ -90,8 +96,11 @@ def catalogue_facets() -> Facets:
     )
 
 
-def product_search(*, filters: ProductFilters) -> QuerySet[Product]:
-    """Active products matching the filters, in the requested order, ready for product cards."""
+def product_search(
+    *, filters: ProductFilters, sellable_variants: QuerySet[Variant]
+) -> QuerySet[Product]:
+    """Active products matching the filters, in the requested order, ready for product cards
+    (each with `in_stock`). `sellable_variants` are the variants that can be sold now."""
     products = Product.objects.active()
     for term in filters.q.split()[:MAX_SEARCH_TERMS]:
         tagged = Product.tags.through.objects.filter(
@@ -118,16 +127,15 @@ def product_search(*, filters: ProductFilters) -> QuerySet[Product]:
         variant_conditions &= Q(size__in=filters.sizes)
     if filters.colors:
         variant_conditions &= Q(color__in=filters.colors)
-    if filters.in_stock:
-        variant_conditions &= Q(quantity__gt=0)
-    if variant_conditions:
+    if variant_conditions or filters.in_stock:
+        candidates = sellable_variants if filters.in_stock else Variant.objects.all()
         products = products.filter(
-            Exists(Variant.objects.filter(variant_conditions, product=OuterRef("pk")))
+            Exists(candidates.filter(variant_conditions, product=OuterRef("pk")))
         )
 
     return (
         products.select_related("category")
-        .annotate(in_stock=Exists(Variant.objects.filter(product=OuterRef("pk"), quantity__gt=0)))
+        .annotate(in_stock=Exists(sellable_variants.filter(product=OuterRef("pk"))))
         .prefetch_related(
             Prefetch(
                 "images",
@@ -139,9 +147,14 @@ def product_search(*, filters: ProductFilters) -> QuerySet[Product]:
     )
 
 
-def product_page(*, filters: ProductFilters, page_number: str | int | None) -> Page:
+def product_page(
+    *, filters: ProductFilters, page_number: str | int | None, sellable_variants: QuerySet[Variant]
+) -> Page:
     """One page of results; a missing, malformed or out-of-range page number is clamped."""
-    paginator = Paginator(product_search(filters=filters), settings.STORE_PAGE_SIZE)
+    paginator = Paginator(
+        product_search(filters=filters, sellable_variants=sellable_variants),
+        settings.STORE_PAGE_SIZE,
+    )
     try:
         number = int(page_number)
     except (TypeError, ValueError, OverflowError):
@@ -149,27 +162,37 @@ def product_page(*, filters: ProductFilters, page_number: str | int | None) -> P
     return paginator.page(min(max(number, 1), paginator.num_pages))
 
 
-def _variants_prefetch() -> Prefetch:
+def _variants_prefetch(variants: QuerySet[Variant] | None) -> Prefetch:
+    variants = Variant.objects.all() if variants is None else variants
     return Prefetch(
         "variants",
-        queryset=Variant.objects.select_related("color", "size").order_by(
+        queryset=variants.select_related("color", "size").order_by(
             "color__name", "size__position", "size__name", "id"
         ),
     )
 
 
-def product_for_page(*, slug: str) -> Product:
-    """An active product with its category and variants (404 when unknown). Its images and
-    tags are read by the page's cached fragments, and only when those are rendered."""
+def product_for_page(*, slug: str, variants: QuerySet[Variant] | None = None) -> Product | None:
+    """An active product with its category and variants (from `variants`, e.g. annotated with
+    their sellable units), or None. Its images and tags are read by the page's cached
+    fragments, and only when those are rendered."""
     products = (
-        Product.objects.active().select_related("category").prefetch_related(_variants_prefetch())
+        Product.objects.active()
+        .select_related("category")
+        .prefetch_related(_variants_prefetch(variants))
     )
-    return get_object_or_404(products, slug=slug)
+    return products.filter(slug=slug).first()
 
 
-def product_with_variants(*, pk: int) -> Product | None:
-    """An active product and its variants, or None when unknown or inactive."""
-    return Product.objects.active().prefetch_related(_variants_prefetch()).filter(pk=pk).first()
+def product_with_variants(*, pk: int, variants: QuerySet[Variant] | None = None) -> Product | None:
+    """An active product and its variants (from `variants`), or None when unknown or
+    inactive."""
+    return (
+        Product.objects.active()
+        .prefetch_related(_variants_prefetch(variants))
+        .filter(pk=pk)
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -183,8 +206,10 @@ class VariantChoice:
     """The shopper's colour and size choice on a product page, resolved without a query.
 
     Size choices appear only once a colour is chosen (when the product comes in colours).
+    `quantity` and `status` speak of the units that can be sold now.
     """
 
+    sellable: Mapping[int, int] = field(default_factory=dict)
     colors: list[Color] = field(default_factory=list)
     sizes: list[SizeOption] = field(default_factory=list)
     color: Color | None = None
@@ -201,7 +226,7 @@ class VariantChoice:
 
     @property
     def quantity(self) -> int:
-        return self.variant.quantity if self.variant else 0
+        return self.sellable.get(self.variant.pk, 0) if self.variant else 0
 
     @property
     def status(self) -> str:
@@ -210,9 +235,9 @@ class VariantChoice:
             return "choose-color"
         if self.needs_size:
             return "choose-size"
-        if self.variant is None or self.variant.quantity == 0:
+        if self.quantity == 0:
             return "sold-out"
-        if self.variant.quantity <= settings.STORE_LOW_STOCK:
+        if self.quantity <= settings.STORE_LOW_STOCK:
             return "low"
         return "in-stock"
 
@@ -221,14 +246,17 @@ class VariantChoice:
         return self.status in ("low", "in-stock")
 
 
-def variant_choice(*, product: Product, color: str | None, size: str | None) -> VariantChoice:
-    """Resolve `?color=<slug>&size=<name>` against the product's prefetched variants.
+def variant_choice(
+    *, product: Product, color: str | None, size: str | None, sellable: Mapping[int, int]
+) -> VariantChoice:
+    """Resolve `?color=<slug>&size=<name>` against the product's prefetched variants, with
+    `sellable` (variant id → units that can be sold now) for their stock.
 
     Unknown values are ignored (treated as "not chosen"); an axis with a single option is
     chosen automatically.
     """
     variants = list(product.variants.all())
-    choice = VariantChoice()
+    choice = VariantChoice(sellable=sellable)
 
     colors_by_slug: dict[str, Color] = {}
     for variant in variants:
@@ -246,7 +274,7 @@ def variant_choice(*, product: Product, color: str | None, size: str | None) -> 
         candidates = [v for v in variants if v.color_id is None]
 
     sized = [v for v in candidates if v.size is not None]
-    choice.sizes = [SizeOption(size=v.size, quantity=v.quantity) for v in sized]
+    choice.sizes = [SizeOption(size=v.size, quantity=sellable.get(v.pk, 0)) for v in sized]
     if sized:
         by_name = {v.size.name: v for v in sized}
         chosen = by_name.get(size or "")

@@ -68,8 +68,8 @@ def setup_catalogue(payload: dict) -> dict:
     from django.db import transaction
 
     from accounts.models import Address, User
+    from demo.seed import render_product_image
     from store.cache import catalogue_changed
-    from store.demo import render_product_image
     from store.models import Category, Color, Product, ProductImage, Size, Variant
 
     with transaction.atomic():
@@ -162,9 +162,9 @@ def check_invariants(payload: dict) -> dict:
 
     from django.db.models import Count, Sum
 
-    from orders.models import Invoice, Order, OrderLine, OrderStatus, PaymentMethod
-    from orders.selectors import reserved_units
+    from orders.models import Invoice, Order, OrderLine, PaymentMethod, PaymentStatus
     from payments.models import MercadoPagoPayment, RefundStatus
+    from stock.selectors import held_units
     from store.models import Variant
 
     catalogue = json.loads(Path(payload["catalogue"]).read_text())
@@ -172,12 +172,12 @@ def check_invariants(payload: dict) -> dict:
     state = json.loads(Path(payload["sandbox_state"]).read_text())
     variants = {v.pk: v for v in Variant.objects.select_related("product", "color", "size")}
     sold = dict(
-        OrderLine.objects.filter(order__status=OrderStatus.PAID)
+        OrderLine.objects.filter(order__payment_status=PaymentStatus.PAID)
         .values("variant_id")
         .annotate(units=Sum("quantity"))
         .values_list("variant_id", "units")
     )
-    held = reserved_units(variant_ids=list(variants))
+    held = held_units(variant_ids=list(variants))
     problems: dict[str, list[str]] = {
         "negative": [],
         "oversold": [],
@@ -214,31 +214,36 @@ def check_invariants(payload: dict) -> dict:
         paid_it = record.approved_payment_id == pid
         if status == "approved":
             approved_ids.add(pid)
-            if not (paid_it and order.status == OrderStatus.PAID):
+            if not (paid_it and order.payment_status == PaymentStatus.PAID):
                 problems["payments"].append(
-                    f"approved payment {pid}: order {order.pk} is {order.status}, "
+                    f"approved payment {pid}: order {order.pk} is {order.payment_status}, "
                     f"approved_payment_id={record.approved_payment_id!r}"
                 )
         elif status == "refunded":
             refund_ids = {str(r["id"]) for r in payment["refunds"]}
             late = (
                 paid_it
-                and order.status == OrderStatus.REFUNDED
+                and order.payment_status == PaymentStatus.REFUNDED
                 and record.refund_status == RefundStatus.DONE
                 and record.refund_id in refund_ids
             )
-            duplicate = not paid_it and order.status == OrderStatus.PAID
+            duplicate = not paid_it and order.payment_status == PaymentStatus.PAID
             if not (late or duplicate):
                 problems["payments"].append(
-                    f"refunded payment {pid}: order {order.pk} is {order.status}, "
+                    f"refunded payment {pid}: order {order.pk} is {order.payment_status}, "
                     f"refund {record.refund_status!r}"
                 )
         elif paid_it:
             problems["payments"].append(f"{status} payment {pid} marked order {order.pk} paid")
-        if status in ("pending", "in_process") and order.status != OrderStatus.PAYMENT_PENDING:
-            problems["payments"].append(f"pending payment {pid}: order {order.pk} {order.status}")
+        if (
+            status in ("pending", "in_process")
+            and order.payment_status != PaymentStatus.PAYMENT_PENDING
+        ):
+            problems["payments"].append(
+                f"pending payment {pid}: order {order.pk} {order.payment_status}"
+            )
 
-    paid = Order.objects.filter(status=OrderStatus.PAID)
+    paid = Order.objects.filter(payment_status=PaymentStatus.PAID)
     for order in paid.filter(payment_method=PaymentMethod.MERCADO_PAGO):
         record = records.get(order.pk)
         if record is None or record.approved_payment_id not in approved_ids:
@@ -248,7 +253,7 @@ def check_invariants(payload: dict) -> dict:
         invoice = invoices.get(order.pk)
         if invoice is None or invoice.total != order.total:
             problems["orders"].append(f"paid order {order.pk}: invoice missing or wrong")
-    for order in Order.objects.filter(status=OrderStatus.REFUNDED):
+    for order in Order.objects.filter(payment_status=PaymentStatus.REFUNDED):
         record = records.get(order.pk)
         if record is None or record.refund_status != RefundStatus.DONE:
             problems["orders"].append(f"refunded order {order.pk}: refund not sent")
@@ -263,7 +268,7 @@ def check_invariants(payload: dict) -> dict:
         }
         for pk in catalogue["drop_variants"]
     ]
-    statuses = dict(Order.objects.values_list("status").annotate(n=Count("id")).order_by())
+    statuses = dict(Order.objects.values_list("payment_status").annotate(n=Count("id")).order_by())
     delivered: dict[str, int] = {}
     for _payment_id, http_status in state["delivered"]:
         delivered[str(http_status)] = delivered.get(str(http_status), 0) + 1
@@ -296,7 +301,15 @@ class Sandbox:
         self.url = f"http://127.0.0.1:{port}"
         self.log = open(log, "ab")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "payments.sandbox", "--port", str(port), "--secret", WEBHOOK_SECRET],
+            [
+                PYTHON,
+                "-m",
+                "payments.mercado_pago.sandbox",
+                "--port",
+                str(port),
+                "--secret",
+                WEBHOOK_SECRET,
+            ],
             cwd=ROOT,
             env=env,
             stdout=self.log,

@@ -60,9 +60,10 @@ def _after(manager, method: str, report) -> None:
 
 def confirm(cart_id: int, kill_point: str) -> None:
     from cart.models import Cart
+    from checkout.services import checkout_confirm
+    from checkout.tests.buyer import GUEST, guest_address
     from orders.models import Order, OrderLine
-    from orders.services import DeliveryDetails
-    from payments import gateway, services
+    from payments.mercado_pago import gateway
 
     if kill_point == "lines":
 
@@ -79,20 +80,21 @@ def confirm(cart_id: int, kill_point: str) -> None:
 
         def dying_create_preference(**kwargs):
             order = Order.objects.get(pk=int(kwargs["reference"]))
-            _die({"order": order.pk, "lines": order.lines.count(), "status": order.status})
+            _die({"order": order.pk, "lines": order.lines.count(), "status": order.payment_status})
 
         gateway.create_preference = dying_create_preference
     else:
         raise SystemExit(f"unknown kill point {kill_point}")
-    details = DeliveryDetails(**json.loads(os.environ["FAULT_DELIVERY"]))
-    services.checkout_confirm(cart=Cart.objects.get(pk=cart_id), user=None, details=details)
+    checkout_confirm(
+        cart=Cart.objects.get(pk=cart_id), user=None, email=GUEST["email"], address=guest_address()
+    )
     raise SystemExit("the worker was not killed")
 
 
 def apply(payment_id: str, kill_point: str) -> None:
     from orders import services as order_services
     from orders.models import Invoice, Order
-    from payments import services
+    from payments.mercado_pago import services
     from store.models import Variant
 
     def snapshot(order_id: int) -> dict:
@@ -100,7 +102,7 @@ def apply(payment_id: str, kill_point: str) -> None:
         line = order.lines.get()
         return {
             "order": order.pk,
-            "status": order.status,
+            "status": order.payment_status,
             "stock": Variant.objects.get(pk=line.variant_id).quantity,
             "invoices": Invoice.objects.filter(order=order).count(),
         }

@@ -3,9 +3,9 @@
 import pytest
 from django.test import Client
 
+from checkout.tests.buyer import Buyer
 from conftest import postgres_only, run_concurrently
-from orders.models import Order, OrderStatus
-from payments.tests.conftest import Buyer
+from orders.models import Order, PaymentStatus
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
 
@@ -31,11 +31,11 @@ def test_twenty_buyers_race_for_five_units(sandbox, catalogue):
     assert not [r for r in results if isinstance(r, Exception)], results
     variant.refresh_from_db()
     assert variant.quantity == 0
-    assert Order.objects.filter(status=OrderStatus.PAID).count() == 5
+    assert Order.objects.filter(payment_status=PaymentStatus.PAID).count() == 5
     assert sum(1 for r in results if r[0] == "paid") == 5
     assert all(r[1] < 500 for r in results)
     # The others were refused before any payment link was made.
-    assert Order.objects.exclude(status=OrderStatus.PAID).count() == 0
+    assert Order.objects.exclude(payment_status=PaymentStatus.PAID).count() == 0
 
 
 def test_two_approvals_of_the_same_order_at_once_apply_once(sandbox, catalogue):
@@ -58,12 +58,12 @@ def test_two_approvals_of_the_same_order_at_once_apply_once(sandbox, catalogue):
 def test_one_token_spent_from_several_browsers_at_once_never_goes_below_zero(sandbox, catalogue):
     from decimal import Decimal
 
-    from payments import services
+    from checkout.tests.buyer import GUEST
+    from payments import store_credit
     from payments.models import StoreCreditToken
-    from payments.tests.conftest import GUEST
 
     variant = catalogue.product("Shirt", price="100.00", stock={("Navy", "M"): 50}).variants.get()
-    token = services.token_issue(
+    token = store_credit.token_issue(
         amount=Decimal("250.00"),
         expires_on=variant.product.created_at.date().replace(year=2099),
         actor=None,
@@ -84,7 +84,7 @@ def test_one_token_spent_from_several_browsers_at_once_never_goes_below_zero(san
     assert sum(r.endswith("/failed/") for r in results) == 4
     token.refresh_from_db()
     assert token.balance == Decimal("50.00")
-    assert Order.objects.filter(status=OrderStatus.PAID).count() == 2
+    assert Order.objects.filter(payment_status=PaymentStatus.PAID).count() == 2
     variant.refresh_from_db()
     assert variant.quantity == 48
     assert StoreCreditToken.objects.get().entries.count() == 3  # issued + two payments

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from payments import gateway
+from payments.mercado_pago import gateway
 
 
 def preference(**overrides):
@@ -132,4 +132,4 @@ def test_only_the_gateway_imports_the_sdk():
         )
     ]
 
-    assert importers == ["payments/gateway.py"]
+    assert importers == ["payments/mercado_pago/gateway.py"]

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from orders.models import Order, OrderStatus
-from payments.tests.conftest import Buyer
+from checkout.tests.buyer import Buyer
+from orders.models import Order, PaymentStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def finalize_queries(sandbox, catalogue, lines):
     with CaptureQueriesContext(connection) as queries:
         response = buyer.come_back(back)
     assert response.status_code == 302
-    assert Order.objects.get(email=f"{lines}@example.com").status == OrderStatus.PAID
+    assert Order.objects.get(email=f"{lines}@example.com").payment_status == PaymentStatus.PAID
     return len(queries)
 
 

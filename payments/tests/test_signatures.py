@@ -1,6 +1,6 @@
 import pytest
 
-from payments import signatures
+from payments.mercado_pago import signatures
 
 # MERCADOPAGO.md's test vector names data.id 1304123923, but its v1 is the HMAC of
 # "id:123456789;request-id:bb56a2f1-...;ts:1704908010;" (the SDK's own validator agrees, see
@@ -32,7 +32,7 @@ def test_mercado_pagos_published_test_vector():
 
 
 def test_the_sandbox_signs_the_same_way():
-    from payments.sandbox import sign
+    from payments.mercado_pago.sandbox import sign
 
     assert (
         sign(
@@ -46,7 +46,7 @@ def test_the_sandbox_signs_the_same_way():
 
 
 def test_timestamps_in_milliseconds_are_accepted():
-    from payments.sandbox import sign
+    from payments.mercado_pago.sandbox import sign
 
     ts_ms = str(int(VECTOR["ts"]) * 1000)
     v1 = sign(
@@ -111,7 +111,7 @@ def test_missing_parts_are_left_out_of_the_signed_message():
 def test_agrees_with_the_sdks_own_validator(data_id, request_id):
     from mercadopago.webhook import WebhookSignatureValidator
 
-    from payments.sandbox.server import sign
+    from payments.mercado_pago.sandbox.server import sign
 
     ts = VECTOR["ts"]
     # The sandbox signs what it is given; Mercado Pago lowercases alphanumeric ids first.

@@ -10,19 +10,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cart.models import CartLine
-from orders.models import Invoice, InvoiceDetail, Order, OrderStatus, PaymentMethod
-from payments import services
+from checkout.tests.buyer import GUEST
+from orders.models import Invoice, InvoiceDetail, Order, PaymentMethod, PaymentStatus
+from payments import store_credit
 from payments.models import PaymentSettings, StoreCreditEntry, StoreCreditToken
-from payments.tests.conftest import GUEST
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PAY = reverse("payments:pay_with_credit")
+PAY = reverse("checkout:pay_with_credit")
 
 
 def issue(amount="1000.00", **fields):
     defaults = {"expires_on": timezone.localdate() + timedelta(days=30), "actor": None}
-    return services.token_issue(amount=Decimal(amount), **{**defaults, **fields})
+    return store_credit.token_issue(amount=Decimal(amount), **{**defaults, **fields})
 
 
 @pytest.fixture
@@ -74,7 +74,8 @@ class TestSuccess:
 
         order = Order.objects.get()
         assert (
-            order.status == OrderStatus.PAID and order.payment_method == PaymentMethod.STORE_CREDIT
+            order.payment_status == PaymentStatus.PAID
+            and order.payment_method == PaymentMethod.STORE_CREDIT
         )
         invoice = order.invoice
         details = list(invoice.details.order_by("id"))
@@ -119,7 +120,10 @@ class TestSuccess:
         pay(buyer, token.token)
 
         token.refresh_from_db()
-        assert token.balance == Decimal("0.00") and Order.objects.get().status == OrderStatus.PAID
+        assert (
+            token.balance == Decimal("0.00")
+            and Order.objects.get().payment_status == PaymentStatus.PAID
+        )
 
     def test_an_owned_token_pays_for_its_owner(self, client, buyer, catalogue, django_user_model):
         from accounts.models import Address
@@ -136,7 +140,7 @@ class TestSuccess:
         client.post(PAY, {"address": address.pk, "token": str(token.token)})
 
         order = Order.objects.get()
-        assert order.status == OrderStatus.PAID and order.user == ana
+        assert order.payment_status == PaymentStatus.PAID and order.user == ana
         assert StoreCreditEntry.objects.get(order=order).actor == ana
 
 
@@ -159,7 +163,7 @@ class TestRefusals:
 
         response = pay(buyer, code)
 
-        assert response["Location"] == reverse("payments:credit_failed")
+        assert response["Location"] == reverse("checkout:credit_failed")
         page = buyer.client.get(response["Location"])
         html = page.content.decode()
         assert page.status_code == 400 and reason in html
@@ -227,18 +231,23 @@ class TestRefusals:
         self, buyer, cart_with_two_products
     ):
         from cart.models import Cart
-        from orders.services import DeliveryDetails, NotEnoughStock
+        from checkout.services import checkout_pay_with_token
+        from checkout.tests.buyer import guest_address
+        from orders.services import NotEnoughStock
 
         shirt, tote = cart_with_two_products
         token = issue()
         tote.quantity = 0
         tote.save()
         before = snapshot(shirt, tote)
-        details = DeliveryDetails(**{k.removeprefix("delivery-"): v for k, v in GUEST.items()})
 
         with pytest.raises(NotEnoughStock):
-            services.checkout_pay_with_token(
-                cart=Cart.objects.get(), user=None, details=details, code=str(token.token)
+            checkout_pay_with_token(
+                cart=Cart.objects.get(),
+                user=None,
+                email=GUEST["email"],
+                address=guest_address(),
+                code=str(token.token),
             )
 
         assert snapshot(shirt, tote) == before
@@ -275,7 +284,7 @@ class TestRefusals:
         assert not mail.outbox
 
     def test_the_failure_page_without_a_failure_goes_to_the_cart(self, client):
-        response = client.get(reverse("payments:credit_failed"))
+        response = client.get(reverse("checkout:credit_failed"))
 
         assert response.status_code == 302 and response["Location"] == reverse("cart:detail")
 
@@ -294,21 +303,21 @@ class TestRefusals:
 
 class TestPaymentSettings:
     def test_checkout_offers_only_enabled_methods(self, buyer, cart_with_two_products):
-        html = buyer.client.get(reverse("payments:checkout")).content.decode()
+        html = buyer.client.get(reverse("checkout:checkout")).content.decode()
         assert (
             'data-testid="method-mercadopago"' in html
             and 'data-testid="method-store-credit"' in html
         )
 
         PaymentSettings.objects.update_or_create(pk=1, defaults={"store_credit_enabled": False})
-        html = buyer.client.get(reverse("payments:checkout")).content.decode()
+        html = buyer.client.get(reverse("checkout:checkout")).content.decode()
         assert (
             'data-testid="method-mercadopago"' in html
             and 'data-testid="method-store-credit"' not in html
         )
 
         PaymentSettings.objects.update_or_create(pk=1, defaults={"mercadopago_enabled": False})
-        html = buyer.client.get(reverse("payments:checkout")).content.decode()
+        html = buyer.client.get(reverse("checkout:checkout")).content.decode()
         assert (
             'data-testid="confirm-order"' not in html and 'data-testid="no-payment-methods"' in html
         )

@@ -63,19 +63,19 @@ from hypothesis import strategies as st
 from accounts import services as address_services
 from accounts.models import Address, User
 from cart.models import Cart, CartLine
+from checkout.tests.buyer import GUEST, Buyer
+from checkout.views import CREDIT_DONE_SALT
 from orders.models import (
     ORDER_LINK_SALT,
     Invoice,
     InvoiceDetail,
     Order,
     OrderLine,
-    OrderStatus,
     PaymentMethod,
+    PaymentStatus,
 )
-from payments import services as payment_services
+from payments import store_credit
 from payments.models import MercadoPagoPayment, StoreCreditEntry, StoreCreditToken
-from payments.tests.conftest import GUEST, Buyer
-from payments.views import CREDIT_DONE_SALT
 from store.models import Variant
 
 pytestmark = pytest.mark.django_db
@@ -308,7 +308,7 @@ def _build_world(sandbox, catalogue) -> World:
 
     def issue(amount, **fields):
         defaults = {"expires_on": timezone.localdate() + timedelta(days=30), "actor": None}
-        return payment_services.token_issue(amount=Decimal(amount), **{**defaults, **fields})
+        return store_credit.token_issue(amount=Decimal(amount), **{**defaults, **fields})
 
     own_credit = issue("10000.00", owner=shopper)
     gift = issue("1000.00")
@@ -348,7 +348,7 @@ def _build_world(sandbox, catalogue) -> World:
     shopper_buyer = Buyer(shopper_browser, sandbox)
     shopper_buyer.add(variants["tote"], 1)
     paid_by_credit = shopper_browser.post(
-        reverse("payments:pay_with_credit"),
+        reverse("checkout:pay_with_credit"),
         {"token": str(own_credit.token), "address": shopper_home.pk},
     )
     assert paid_by_credit.status_code == 302, paid_by_credit.content[:500]
@@ -373,10 +373,10 @@ def _build_world(sandbox, catalogue) -> World:
     victim_orders = list(
         Order.objects.filter(Q(user=victim) | Q(cart=guest_victim_cart)).order_by("pk")
     )
-    assert [o.status for o in victim_orders] == [
-        OrderStatus.PAID,
-        OrderStatus.PAYMENT_PENDING,
-        OrderStatus.PAID,
+    assert [o.payment_status for o in victim_orders] == [
+        PaymentStatus.PAID,
+        PaymentStatus.PAYMENT_PENDING,
+        PaymentStatus.PAID,
     ]
     own_orders = list(Order.objects.exclude(pk__in=[o.pk for o in victim_orders]).order_by("pk"))
 
@@ -470,7 +470,9 @@ def shared_state() -> dict:
                 "pk", "cart_id", "variant_id", "quantity"
             )
         },
-        "paid": set(Order.objects.filter(status=OrderStatus.PAID).values_list("pk", flat=True)),
+        "paid": set(
+            Order.objects.filter(payment_status=PaymentStatus.PAID).values_list("pk", flat=True)
+        ),
         "credit": dict(StoreCreditToken.objects.values_list("pk", "balance")),
     }
 
@@ -797,8 +799,8 @@ NEXT = {"next": ["/cart/", "//evil.example/", "https://evil.example/"]}
 
 ENDPOINTS: dict[str, Endpoint] = {
     # store
-    "store:product_list": Endpoint("store", get=22, post=2, fields=_store_fields),
-    "store:category": Endpoint(
+    "storefront:product_list": Endpoint("store", get=22, post=2, fields=_store_fields),
+    "storefront:category": Endpoint(
         "store",
         get=10,
         post=2,
@@ -807,7 +809,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         ),
         fields=_store_fields,
     ),
-    "store:product_detail": Endpoint(
+    "storefront:product_detail": Endpoint(
         "store",
         get=15,
         post=2,
@@ -818,7 +820,6 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     # cart
     "cart:detail": Endpoint("cart", get=8, post=2),
-    "cart:badge": Endpoint("cart", get=4, post=2),
     "cart:add": Endpoint("cart", get=2, post=30, fields=_cart_add_fields, valid=_cart_add_form),
     "cart:line": Endpoint(
         "cart",
@@ -841,19 +842,19 @@ ENDPOINTS: dict[str, Endpoint] = {
     "orders:signed": Endpoint("orders", get=8, post=2, path=_order_token),
     "orders:signed_invoice": Endpoint("orders", get=6, post=2, path=_order_token),
     # checkout and payments
-    "payments:checkout": Endpoint(
+    "checkout:checkout": Endpoint(
         "payments", get=8, post=2, fields=lambda w: {"new_address": ["1", ""]}
     ),
-    "payments:confirm": Endpoint(
+    "checkout:confirm": Endpoint(
         "payments", get=2, post=20, fields=_checkout_fields, valid=_checkout_form
     ),
-    "payments:address_add": Endpoint(
+    "checkout:address_add": Endpoint(
         "payments", get=6, post=15, fields=_address_fields, valid=_address_form
     ),
-    "payments:pay_with_credit": Endpoint(
+    "checkout:pay_with_credit": Endpoint(
         "payments", get=2, post=20, fields=_checkout_fields, valid=_checkout_form
     ),
-    "payments:credit_done": Endpoint(
+    "checkout:credit_done": Endpoint(
         "payments",
         get=8,
         post=2,
@@ -861,7 +862,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             {"token": known_or(w.credit_tokens, no_slash, weight=2)}
         ),
     ),
-    "payments:credit_failed": Endpoint("payments", get=4, post=2),
+    "checkout:credit_failed": Endpoint("payments", get=4, post=2),
     "payments:finalize": Endpoint(
         "payments", get=26, post=2, fields=_finalize_fields, valid=_back_from_mercado_pago
     ),

@@ -20,8 +20,8 @@ import requests
 from django.conf import settings
 from django.db import connection
 
-from orders.models import Invoice, Order, OrderStatus
-from payments.tests.conftest import GUEST
+from checkout.tests.buyer import GUEST
+from orders.models import Invoice, Order, PaymentStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "scale-out-test-secret-key-shared-by-both-stores-0123456789abcdef"  # noqa: S105
@@ -202,7 +202,7 @@ def test_one_shoppers_journey_across_two_store_processes(stores, catalogue, sand
     assert order_page.status_code == 200 and 'data-status="paid"' in order_page.text
 
     order = Order.objects.get()
-    assert order.status == OrderStatus.PAID and order.total == shirt.price
+    assert order.payment_status == PaymentStatus.PAID and order.total == shirt.price
     assert Invoice.objects.filter(order=order).count() == 1
     variant.refresh_from_db()
     assert variant.quantity == 0

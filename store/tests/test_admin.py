@@ -70,7 +70,7 @@ def _upload(content: bytes, name="front.jpg"):
 
 
 def test_staff_add_a_product_with_a_picture_and_stock(staff_client, catalogue):
-    from store.demo import render_product_image
+    from demo.seed import render_product_image
 
     category = catalogue.category()
     data = _product_form(
@@ -90,7 +90,7 @@ def test_staff_add_a_product_with_a_picture_and_stock(staff_client, catalogue):
 
 
 def test_admin_refuses_images_without_a_primary(staff_client, catalogue):
-    from store.demo import render_product_image
+    from demo.seed import render_product_image
 
     category = catalogue.category()
     data = _product_form(

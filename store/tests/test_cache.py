@@ -60,7 +60,7 @@ def test_a_sale_that_empties_the_stock_shows_sold_out_at_once(
 ):
     from django.test import Client
 
-    from payments.tests.conftest import Buyer
+    from checkout.tests.buyer import Buyer
 
     product = catalogue.product("Last one", stock=1)
     assert 'data-testid="card-sold-out"' not in client.get("/").content.decode()

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from cart.selectors import CART_COOKIE
-from payments.tests.conftest import Buyer
+from checkout.tests.buyer import Buyer
 
 from .helpers import PASSWORD, belongings
 

@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from accounts.models import Address, User
 from cart.models import Cart, CartLine
+from checkout import services as checkout_services
+from checkout.views import CREDIT_DONE_SALT
 from orders.models import Order
-from orders.services import DeliveryDetails
-from payments import services as payment_services
-from payments.views import CREDIT_DONE_SALT
+from payments import store_credit
 
 # Every row these apps own is part of the snapshot ("account" is allauth's e-mail addresses).
 SNAPSHOT_APPS = ("accounts", "account", "store", "cart", "orders", "payments")
@@ -99,9 +99,9 @@ def route_key(route: Route) -> str:
 # -- two shoppers with one of everything ---------------------------------------------------
 
 
-def details_for(email: str, recipient: str, **fields) -> DeliveryDetails:
+def address_of(recipient: str, **fields) -> Address:
+    """An unsaved delivery address."""
     data = {
-        "email": email,
         "recipient": recipient,
         "street": "Rua Sigilosa",
         "number": "77",
@@ -113,18 +113,19 @@ def details_for(email: str, recipient: str, **fields) -> DeliveryDetails:
         "country": "BR",
         "phone": "(81) 98888-7777",
     }
-    return DeliveryDetails(**{**data, **fields})
+    return Address(**{**data, **fields})
 
 
 def address_for(user: User, recipient: str, **fields) -> Address:
-    details = details_for(user.email, recipient, **fields)
-    values = {k: v for k, v in vars(details).items() if k != "email"}
-    return Address.objects.create(user=user, is_default=True, **values)
+    address = address_of(recipient, **fields)
+    address.user, address.is_default = user, True
+    address.save()
+    return address
 
 
 def issue_token(amount: str = "1000.00", **fields):
     defaults = {"expires_on": timezone.localdate() + timedelta(days=30), "actor": None}
-    return payment_services.token_issue(amount=Decimal(amount), **{**defaults, **fields})
+    return store_credit.token_issue(amount=Decimal(amount), **{**defaults, **fields})
 
 
 @dataclass
@@ -157,8 +158,8 @@ def belongings(*, variant, user: User | None, secret: str) -> Belongings:
 
     cart_services.cart_add_item(cart=cart, variant_id=variant.pk, quantity=1)
     token = issue_token(owner=user)
-    order, _entry = payment_services.checkout_pay_with_token(
-        cart=cart, user=user, details=details_for(email, secret), code=str(token.token)
+    order, _entry = checkout_services.checkout_pay_with_token(
+        cart=cart, user=user, email=email, address=address_of(secret), code=str(token.token)
     )
     line = cart_services.cart_add_item(cart=cart, variant_id=variant.pk, quantity=1)
     return Belongings(user, cart, line, address, order, secret)

@@ -43,8 +43,8 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
+from checkout.views import CREDIT_DONE_SALT
 from orders.models import ORDER_LINK_SALT
-from payments.views import CREDIT_DONE_SALT
 
 from .conftest import client_for
 from .helpers import ADDRESS, PASSWORD, Belongings, db_state, route_key, routes
@@ -143,9 +143,9 @@ TABLE: dict[str, list[Probe]] = {
         *(_forged("orders:signed_invoice", order_link_forgeries, i) for i in range(FORGERIES)),
         _genuine("orders:signed_invoice", lambda v: v.order_token),
     ],
-    "payments:credit_done": [
-        *(_forged("payments:credit_done", credit_done_forgeries, i) for i in range(FORGERIES)),
-        _genuine("payments:credit_done", lambda v: v.credit_done_token),
+    "checkout:credit_done": [
+        *(_forged("checkout:credit_done", credit_done_forgeries, i) for i in range(FORGERIES)),
+        _genuine("checkout:credit_done", lambda v: v.credit_done_token),
     ],
 }
 
@@ -153,8 +153,8 @@ TABLE: dict[str, list[Probe]] = {
 # refusals (hidden products, path traversal) are tested below.
 MEDIA = "^media/(?P<path>.*)$"  # present only when settings.SERVE_MEDIA is on
 PUBLIC = {
-    "store:category": "public catalogue: any visitor may list a category",
-    "store:product_detail": "public catalogue: any visitor may see an active product",
+    "storefront:category": "public catalogue: any visitor may list a category",
+    "storefront:product_detail": "public catalogue: any visitor may see an active product",
     MEDIA: "public product pictures, served by Django in development and the demo only",
 }
 
@@ -250,7 +250,7 @@ def test_list_pages_show_only_ones_own_things(ana, bruno, ana_client):
         assert marker(ana) in html, name
         assert marker(bruno) not in html, name
         assert bruno.secret not in html and bruno.user.email not in html, name
-    checkout = ana_client.get(reverse("payments:checkout")).content.decode()
+    checkout = ana_client.get(reverse("checkout:checkout")).content.decode()
     assert f'value="{ana.address.pk}"' in checkout
     assert bruno.secret not in checkout and f'value="{bruno.address.pk}"' not in checkout
 
@@ -265,7 +265,7 @@ class TestPublicRoutes:
             assert (
                 response.status_code == 404 and "Unreleased Jacket" not in response.content.decode()
             )
-            assert browser.get(reverse("store:category", args=["no-such"])).status_code == 404
+            assert browser.get(reverse("storefront:category", args=["no-such"])).status_code == 404
             listing = browser.get(hidden.category.get_absolute_url()).content.decode()
             assert "Unreleased Jacket" not in listing
 

@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from cart.models import CartLine
 from cart.selectors import CART_COOKIE
-from payments.tests.conftest import GUEST
+from checkout.tests.buyer import GUEST
 
 from .helpers import ADDRESS, PASSWORD, Belongings, db_state, htmx_csrf_token, route_key, routes
 
@@ -56,9 +56,9 @@ def payload(name: str, owner: Belongings, variant) -> dict:
         "accounts:profile": {"first_name": "Forged", "last_name": "Name"},
         "accounts:address_create": ADDRESS,
         "accounts:address_edit": ADDRESS,
-        "payments:address_add": ADDRESS,
-        "payments:confirm": delivery,
-        "payments:pay_with_credit": {
+        "checkout:address_add": ADDRESS,
+        "checkout:confirm": delivery,
+        "checkout:pay_with_credit": {
             **delivery,
             "token": _credit_token(owner) if signed_in else "",
         },
@@ -94,7 +94,7 @@ def url_of(route, owner: Belongings, variant) -> str:
         "line_id": owner.line.pk,
         "action": "quantity",
         "token": owner.credit_done_token
-        if route.name == "payments:credit_done"
+        if route.name == "checkout:credit_done"
         else owner.order_token,
         "slug": variant.product.slug,
         "category_slug": variant.product.category.slug,
@@ -194,8 +194,10 @@ SELF_POSTING = {
     "accounts/profile.html": {"accounts:profile"},
     "accounts/address_form.html": {"accounts:address_create", "accounts:address_edit"},
 }
-# Dynamic actions: `{{ line.url }}...` is the cart line's URL (cart:line).
-DYNAMIC = {"line.url": "cart:line"}
+# Dynamic actions: `{{ line.increase_url }}` and the like are the cart line's URLs (cart:line).
+DYNAMIC = {
+    f"line.{action}_url": "cart:line" for action in ("increase", "decrease", "quantity", "remove")
+}
 
 # The endpoints posted to with a real payload and the token in test_the_token_makes_*:
 WORKING = {
@@ -206,9 +208,9 @@ WORKING = {
     "accounts:address_edit",
     "accounts:address_delete",
     "accounts:address_set_default",
-    "payments:address_add",
-    "payments:confirm",
-    "payments:pay_with_credit",
+    "checkout:address_add",
+    "checkout:confirm",
+    "checkout:pay_with_credit",
     "account_logout",
 }
 
@@ -277,10 +279,10 @@ def test_the_token_makes_every_form_work(ana, variant, sandboxed, htmx):
     other = ana.user.addresses.exclude(pk=address.pk).get()
     post("accounts:address_set_default", [other.pk], {})
     post("accounts:address_delete", [other.pk], {})
-    post("payments:address_add")
-    post("payments:pay_with_credit")  # pays the cart: fill it again for Mercado Pago
+    post("checkout:address_add")
+    post("checkout:pay_with_credit")  # pays the cart: fill it again for Mercado Pago
     post("cart:add")
-    post("payments:confirm")
+    post("checkout:confirm")
     response = browser.post(
         reverse("account_logout"),
         {} if htmx else {"csrfmiddlewaretoken": token},
@@ -295,7 +297,7 @@ def test_every_page_with_an_htmx_form_gives_htmx_the_token(ana, variant):
     pages = [
         variant.product.get_absolute_url(),
         reverse("cart:detail"),
-        reverse("payments:checkout") + "?new_address=1",
+        reverse("checkout:checkout") + "?new_address=1",
     ]
     for url in pages:
         html = browser.get(url).content.decode()

@@ -39,9 +39,9 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
+from checkout.tests.buyer import GUEST
+from demo.seed import render_product_image
 from orders.models import Order
-from payments.tests.conftest import GUEST
-from store.demo import render_product_image
 from store.models import Product, ProductImage
 from store.tests.test_admin import _product_form
 
@@ -169,7 +169,7 @@ def test_shopper_text_is_escaped_on_every_page_and_in_the_email(
         "the address form",
         *ADDRESS_FIELDS,
     )
-    checkout = browser.get(reverse("payments:checkout")).content.decode()
+    checkout = browser.get(reverse("checkout:checkout")).content.decode()
     check(checkout, "the checkout", "product", *ADDRESS_FIELDS)
     assert SHOWN_EMAIL in checkout
     check(
@@ -183,7 +183,7 @@ def test_shopper_text_is_escaped_on_every_page_and_in_the_email(
     token = issue_token()
     with django_capture_on_commit_callbacks(execute=True):
         response = browser.post(
-            reverse("payments:pay_with_credit"), {"address": address.pk, "token": str(token.token)}
+            reverse("checkout:pay_with_credit"), {"address": address.pk, "token": str(token.token)}
         )
     order = Order.objects.get()
     check(browser.get(response["Location"]).content.decode(), "the store-credit receipt")
@@ -212,13 +212,13 @@ def test_a_guests_details_are_escaped_when_echoed_and_on_the_order(
     guest = {**GUEST, **address_data("delivery-"), "email": HOSTILE_EMAIL}
 
     # A mistake in the form: the page comes back with what was typed, escaped.
-    retry = browser.post(reverse("payments:confirm"), {**guest, "delivery-postal_code": "1"})
+    retry = browser.post(reverse("checkout:confirm"), {**guest, "delivery-postal_code": "1"})
     assert retry.status_code == 422
     check(retry.content.decode(), "the checkout with errors", *ADDRESS_FIELDS)
 
     token = issue_token()
     with django_capture_on_commit_callbacks(execute=True):
-        browser.post(reverse("payments:pay_with_credit"), {**guest, "token": str(token.token)})
+        browser.post(reverse("checkout:pay_with_credit"), {**guest, "token": str(token.token)})
     order = Order.objects.get()
     assert order.email == HOSTILE_EMAIL
     for url, where in (

@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from payments.tests.conftest import GUEST
+from checkout.tests.buyer import GUEST
 
 from .conftest import client_for
 from .helpers import PASSWORD, foreign_target
@@ -148,14 +148,14 @@ def test_the_stores_own_redirects_ignore_next_and_referer(ana, guest, variant):
         (shopper, "post", reverse("cart:line", args=[line.pk, "quantity"]), {"quantity": "x"}),
         (shopper, "post", reverse("accounts:profile"), {"first_name": "Ana"}),
         (shopper, "post", reverse("accounts:address_set_default", args=[address.pk]), {}),
-        (shopper, "get", reverse("payments:credit_failed"), {}),  # no failure to show
-        (shopper, "post", reverse("payments:pay_with_credit"), {"address": address.pk}),
+        (shopper, "get", reverse("checkout:credit_failed"), {}),  # no failure to show
+        (shopper, "post", reverse("checkout:pay_with_credit"), {"address": address.pk}),
         (anonymous, "get", reverse("accounts:profile"), {}),
         (anonymous, "get", reverse("orders:list"), {}),
-        (anonymous, "post", reverse("payments:address_add"), {}),
+        (anonymous, "post", reverse("checkout:address_add"), {}),
         (anonymous, "post", reverse("cart:line", args=[guest.line.pk, "remove"]), {}),
-        (anonymous, "get", reverse("payments:checkout"), {}),  # the cart is empty now
-        (Client(), "post", reverse("payments:pay_with_credit"), GUEST),
+        (anonymous, "get", reverse("checkout:checkout"), {}),  # the cart is empty now
+        (Client(), "post", reverse("checkout:pay_with_credit"), GUEST),
     ]
     redirects = 0
     for browser, method, url, data in requests:
@@ -190,7 +190,7 @@ def test_confirm_sends_the_buyer_only_to_mercado_pagos_own_link(buyer, variant, 
     extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
 
     response = buyer.client.post(
-        reverse("payments:confirm") + "?next=" + EVIL[0],
+        reverse("checkout:confirm") + "?next=" + EVIL[0],
         {**GUEST, **HOSTILE_QUERY, "back_url": EVIL[0], "init_point": EVIL[0]},
         **HOSTILE_HEADERS,
         **extra,

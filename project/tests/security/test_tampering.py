@@ -41,9 +41,9 @@ from django.urls import reverse
 
 from accounts.models import Address
 from cart.models import CartLine
-from orders.models import Order, OrderStatus, PaymentMethod
+from checkout.tests.buyer import GUEST, Buyer
+from orders.models import Order, PaymentMethod, PaymentStatus
 from payments.models import StoreCreditToken
-from payments.tests.conftest import GUEST, Buyer
 
 from .conftest import client_for
 from .helpers import ADDRESS, PASSWORD, db_state, issue_token
@@ -86,7 +86,7 @@ def test_cart_posts_with_prices_and_statuses_are_priced_from_the_catalogue(varia
     html = browser.get(reverse("cart:detail")).content.decode()
     assert re.search(r'data-testid="cart-total"[^>]*>R\$ 600\.00<', html)  # 4 × 150.00
     token = issue_token("1000.00")
-    browser.post(reverse("payments:pay_with_credit"), {**GUEST, "token": str(token.token)})
+    browser.post(reverse("checkout:pay_with_credit"), {**GUEST, "token": str(token.token)})
     order = Order.objects.get()
     assert (order.subtotal, order.total, order.shipping) == (Decimal("600.00"),) * 2 + (0,)
     assert [(ln.unit_price, ln.quantity) for ln in order.lines.all()] == [(Decimal("150.00"), 4)]
@@ -99,11 +99,11 @@ def test_checkout_posts_cannot_set_status_currency_shipping_or_email(ana, bruno,
     browser = client_for(ana)
     data = {"address": ana.address.pk, **FORGED, "email": bruno.user.email, "user": bruno.user.pk}
 
-    response = browser.post(reverse("payments:confirm"), data)
+    response = browser.post(reverse("checkout:confirm"), data)
 
     assert response.status_code == 302 and response["Location"].startswith(sandbox.url)
     order = Order.objects.filter(user=ana.user).latest("pk")
-    assert order.status == OrderStatus.AWAITING_PAYMENT and order.paid_at is None
+    assert order.payment_status == PaymentStatus.AWAITING_PAYMENT and order.paid_at is None
     assert (order.email, order.currency, order.shipping) == (ana.user.email, "BRL", 0)
     assert order.total == Decimal("150.00") and order.recipient == ana.secret
     [preference] = sandbox.state.preferences.values()
@@ -129,7 +129,7 @@ def test_store_credit_posts_cannot_set_the_balance_status_or_owner(ana, bruno):
         "user": ana.user.pk,
     }
 
-    response = browser.post(reverse("payments:pay_with_credit"), data)
+    response = browser.post(reverse("checkout:pay_with_credit"), data)
 
     assert response.status_code == 302
     assert "/done/" in response["Location"]
@@ -139,7 +139,7 @@ def test_store_credit_posts_cannot_set_the_balance_status_or_owner(ana, bruno):
     theirs.refresh_from_db()
     assert (hers.balance, theirs.balance) == (before[0], before[1] - Decimal("150.00"))
     ana.order.refresh_from_db()
-    assert ana.order.user == ana.user and ana.order.status == OrderStatus.PAID
+    assert ana.order.user == ana.user and ana.order.payment_status == PaymentStatus.PAID
 
 
 def test_address_forms_ignore_owner_and_id_fields(ana, bruno):
@@ -150,7 +150,7 @@ def test_address_forms_ignore_owner_and_id_fields(ana, bruno):
     forged = {"user": bruno.user.pk, "user_id": bruno.user.pk, "id": theirs.pk, "pk": theirs.pk}
 
     browser.post(reverse("accounts:address_create"), {**address, **forged})
-    browser.post(reverse("payments:address_add"), {**address, **forged, "recipient": "Ana Work"})
+    browser.post(reverse("checkout:address_add"), {**address, **forged, "recipient": "Ana Work"})
     browser.post(
         reverse("accounts:address_edit", args=[ana.address.pk]),
         {**address, **forged, "recipient": "Ana Edited"},
@@ -211,7 +211,7 @@ def test_finalize_with_another_orders_payment_id_pays_nothing_of_ones_own(varian
     ana_link = ana.pay_link(email="ana@example.com")
     ana_order = Order.objects.get(email="ana@example.com")
     before = {
-        "status": ana_order.status,
+        "status": ana_order.payment_status,
         "reserved": ana_order.reserved_until,
         "stock": variant.__class__.objects.get(pk=variant.pk).quantity,
     }
@@ -231,9 +231,9 @@ def test_finalize_with_another_orders_payment_id_pays_nothing_of_ones_own(varian
         assert "bruno@example.com" not in response.content.decode()
 
     ana_order.refresh_from_db()
-    assert ana_order.status == before["status"] and ana_order.paid_at is None
+    assert ana_order.payment_status == before["status"] and ana_order.paid_at is None
     assert ana_order.reserved_until == before["reserved"]
-    assert Order.objects.get(email="bruno@example.com").status == OrderStatus.PAID
+    assert Order.objects.get(email="bruno@example.com").payment_status == PaymentStatus.PAID
     # Only Bruno's one unit was sold; Ana's two are still just reserved.
     assert variant.__class__.objects.get(pk=variant.pk).quantity == before["stock"] - 1
     ana_state = db_state()

@@ -42,8 +42,8 @@ from django.conf import settings
 from django.core import mail
 
 from conftest import WEBHOOK_SECRET
-from orders.models import Invoice, Order, OrderStatus
-from payments.sandbox import sign
+from orders.models import Invoice, Order, PaymentStatus
+from payments.mercado_pago.sandbox import sign
 
 from .helpers import db_state
 
@@ -109,9 +109,9 @@ def test_refused_notifications_write_nothing(buyer, approved, sandbox):
         assert buyer.deliver(webhook).status_code == 401, name
 
     assert db_state() == before
-    assert Order.objects.get().status == OrderStatus.AWAITING_PAYMENT
+    assert Order.objects.get().payment_status == PaymentStatus.AWAITING_PAYMENT
     assert buyer.deliver(approved).status_code == 200  # the genuine one still works
-    assert Order.objects.get().status == OrderStatus.PAID
+    assert Order.objects.get().payment_status == PaymentStatus.PAID
 
 
 def test_a_replayed_notification_is_applied_once(
@@ -120,7 +120,7 @@ def test_a_replayed_notification_is_applied_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert buyer.deliver(approved).status_code == 200
     order = Order.objects.get()
-    assert order.status == OrderStatus.PAID and len(mail.outbox) == 1
+    assert order.payment_status == PaymentStatus.PAID and len(mail.outbox) == 1
     after_first = db_state()
 
     for _ in range(3):
@@ -160,7 +160,7 @@ def test_a_forged_body_under_a_real_signature_pays_nothing(buyer, variant, sandb
     # Read as what Mercado Pago says of the signed id: pending, not paid.
     assert response.status_code == 200 and response.json() == {"status": "pending"}
     order = Order.objects.get()
-    assert order.status == OrderStatus.PAYMENT_PENDING and order.paid_at is None
+    assert order.payment_status == PaymentStatus.PAYMENT_PENDING and order.paid_at is None
     after = db_state()
     assert after["store.Variant"] == before["store.Variant"]
     assert after["orders.Invoice"] == before["orders.Invoice"] == []

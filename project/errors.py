@@ -1,0 +1,11 @@
+"""The one base class for refusals a shopper is told about."""
+
+
+class ShopError(Exception):
+    """A service refused to do something, changing nothing; `message` is for the shopper
+    (translated). Views catch it and show the message; each domain subclasses it (CartError,
+    OrderError, CheckoutError, StockError...)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

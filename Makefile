@@ -53,6 +53,7 @@ test: install css lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 e2e: install css
 	$(BIN)/python -m pytest e2e

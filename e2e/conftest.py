@@ -123,6 +123,13 @@ def page(browser, live_server, demo_store):
 
 
 @pytest.fixture
+def other_shopper_page(browser, live_server, demo_store):
+    """A second shopper at the same time, in a browser of their own (no shared cookies)."""
+    with _new_page(browser, live_server, viewport={"width": 390, "height": 844}) as page:
+        yield page
+
+
+@pytest.fixture
 def no_js_page(browser, live_server, demo_store):
     with _new_page(
         browser, live_server, java_script_enabled=False, viewport={"width": 1280, "height": 900}

@@ -125,6 +125,33 @@ def test_pending_payment_is_confirmed_later_by_the_webhook(page, live_sandbox):
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
 
 
+def test_the_last_unit_held_by_one_shoppers_checkout_is_sold_out_for_another(
+    page, other_shopper_page, live_sandbox
+):
+    # Shopper A takes the last Navy M to Mercado Pago and has not paid yet.
+    add_from_product_page(page, LAST_UNIT_SLUG, "navy", "M", 1)
+    page.goto("/checkout/")
+    fill_guest_details(page)
+    page.get_by_test_id("confirm-order").click()
+    expect(page.get_by_test_id("mp-approve")).to_be_visible()
+
+    # Shopper B, on a phone, picks the same colour and size: sold out, nothing to add.
+    other = other_shopper_page
+    other.goto(f"/p/{LAST_UNIT_SLUG}/")
+    other.get_by_test_id("variant-color").filter(has_text="Navy").click()
+    size_m = other.get_by_test_id("variant-size").filter(has_text=re.compile(r"^\s*M\b"))
+    expect(size_m).to_contain_text("sold out")
+    size_m.click()
+    expect(other.get_by_test_id("stock-status")).to_have_attribute("data-status", "sold-out")
+    expect(other.get_by_test_id("add-to-cart")).to_be_disabled()
+
+    # A pays; the unit is sold, and B's page still says so after a reload.
+    page.get_by_test_id("mp-approve").click()
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    other.reload()
+    expect(other.get_by_test_id("stock-status")).to_have_attribute("data-status", "sold-out")
+
+
 def test_checkout_works_without_javascript(no_js_page, live_sandbox):
     page = no_js_page
     page.goto(f"/p/{LAST_UNIT_SLUG}/?color=navy&size=L")

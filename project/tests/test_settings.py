@@ -115,3 +115,17 @@ def test_every_page_carries_a_content_security_policy_without_inline_code(client
     assert "style=" not in page and "<style" not in page
     script_tags = [tail.split(">", 1)[0] for tail in page.split("<script")[1:]]
     assert script_tags and all(" src=" in tag for tag in script_tags)  # no inline scripts
+
+
+def test_every_apps_tests_are_collected_by_default():
+    """`make test` runs pytest's testpaths: a tests/ folder missing from them never runs."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    configured = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["pytest"][
+        "ini_options"
+    ]["testpaths"]
+    apps_with_tests = {path.parent.parent.name for path in root.glob("*/tests/__init__.py")}
+    assert {"orders", "checkout", "stock"} <= apps_with_tests  # the scan sees them
+    assert apps_with_tests | {"e2e"} <= set(configured)

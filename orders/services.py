@@ -98,21 +98,18 @@ def contents_hash(lines: list[CartLine], *, email: str, address: dict) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def recent_duplicate(*, cart: Cart, digest: str) -> Order | None:
-    """An unpaid order for exactly these contents placed moments ago (a second click)."""
+def _recent_duplicate(unfinished: list[Order], digest: str) -> Order | None:
+    """Among the cart's unfinished orders, one for exactly these contents placed moments ago
+    with a payment link (a second click)."""
     since = timezone.now() - timedelta(seconds=settings.CHECKOUT_DUPLICATE_WINDOW)
-    return (
-        Order.objects.filter(
-            cart=cart,
-            contents_hash=digest,
-            payment_method=PaymentMethod.MERCADO_PAGO,
-            payment_status__in=RESERVING_STATUSES,
-            created_at__gte=since,
-            reserved_until__gt=timezone.now(),
-        )
-        .order_by("-created_at")
-        .first()
-    )
+    twins = [
+        order
+        for order in unfinished
+        if order.contents_hash == digest
+        and order.payment_method == PaymentMethod.MERCADO_PAGO
+        and order.created_at >= since
+    ]
+    return max(twins, key=lambda order: (order.created_at, order.pk), default=None)
 
 
 def order_place(
@@ -149,10 +146,6 @@ def order_place(
             raise EmptyCart(_("Your cart is empty."))
         digest = contents_hash(lines, email=email, address=delivery)
         is_link_payment = method == PaymentMethod.MERCADO_PAGO
-        duplicate = recent_duplicate(cart=cart, digest=digest) if is_link_payment else None
-        if duplicate is not None:
-            return duplicate, []
-
         # Every unpaid order of this cart that still holds stock, whatever its payment's state
         # (a pending Pix or boleto holds stock as long as an untouched link).
         unfinished = (
@@ -168,6 +161,9 @@ def order_place(
             if is_link_payment
             else []
         )
+        duplicate = _recent_duplicate(unfinished, digest)
+        if duplicate is not None:
+            return duplicate, []
         for line in lines:
             if not line.variant.product.is_active:
                 raise _not_enough(line)

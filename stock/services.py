@@ -69,15 +69,15 @@ def _check(units: Mapping[int, int], available: dict[int, int]) -> None:
 def stock_reserve(
     *, owner: str, holder: str, units: Mapping[int, int], until: datetime
 ) -> list[Reservation]:
-    """Hold `units` (variant id → quantity) for `owner` until `until`. Locks the variants and
-    checks each against what is sellable to `holder` (their other reservations do not count);
-    raises InsufficientStock, holding nothing, when one does not fit. Inside a transaction."""
+    """Hold `units` (variant id → quantity) for a new `owner` until `until`. Locks the variants
+    and checks each against what is sellable to `holder` (their other reservations do not
+    count); raises InsufficientStock, holding nothing, when one does not fit. Inside a
+    transaction."""
     variants = variants_lock(units)
     _check(
         units,
         sellable_units(variants=variants.values(), except_holder=holder, except_owner=owner),
     )
-    Reservation.objects.filter(owner=owner).delete()
     reservations = Reservation.objects.bulk_create(
         Reservation(
             variant_id=variant_id, quantity=quantity, owner=owner, holder=holder, expires_at=until

@@ -4,7 +4,7 @@ Each simulated shopper is a browser with its own cookies and its own loopback ad
 so per-address limits such as allauth's login rate see many visitors, as in production). It
 repeats journeys: land on the home page, browse (category listings with filters, searches, the
 htmx results partial, pagination), open product pages and pick a colour and size through the
-htmx variant picker, add to the cart, change the cart (increase, remove, the header badge), and
+htmx variant picker, add to the cart, change the cart (increase, remove), and
 often check out: confirm (htmx), Mercado Pago's hosted page on the offline sandbox, approve
 (mostly), reject or leave pending, and follow the redirect back to the store's finalize URL and
 the order page. Some shoppers log in (accounts made by run.py, some before shopping, some at
@@ -298,8 +298,6 @@ class Shopper(HttpUser):
                 htmx=True,
             )
             note("line removed")
-        if random.random() < 0.5:
-            self.call("GET", "/cart/badge/", "cart: badge (htmx)", htmx=True)
 
     # -- checkout and payment --------------------------------------------------------------
     def checkout(self):

@@ -47,9 +47,7 @@ def test_adding_a_unit_another_buyer_holds_is_refused(buyer, other, last_unit):
     assert CartLine.objects.count() == 1  # A's line only
 
 
-def test_checkout_sends_the_other_shopper_back_and_confirm_places_nothing(
-    buyer, other, last_unit
-):
+def test_checkout_sends_the_other_shopper_back_and_confirm_places_nothing(buyer, other, last_unit):
     other.add(last_unit, 1)
     buyer.add(last_unit, 1)
     buyer.pay_link()

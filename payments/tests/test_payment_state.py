@@ -51,9 +51,7 @@ def test_pending_payments_count_toward_the_limit_and_the_sixth_checkout_cancels_
     assert [m.to for m in mail.outbox if "refunded" in m.subject] == [["guest@example.com"]]
 
 
-def test_a_late_rejection_never_overwrites_the_payment_that_paid_the_order(
-    buyer, shirt, sandbox
-):
+def test_a_late_rejection_never_overwrites_the_payment_that_paid_the_order(buyer, shirt, sandbox):
     buyer.add(shirt)
     link = buyer.pay_link()
     rejected = buyer.pay(link, "reject")

@@ -2,9 +2,10 @@
 that does), refunding, cancelling, expiring, and moving its delivery along.
 
 Each order has two statuses: `payment_status` (where the money is) and `delivery_status` (where
-the parcel is). Every change of either goes through `_move`, which allows exactly the moves in
-orders.models.PAYMENT_TRANSITIONS / DELIVERY_TRANSITIONS and raises IllegalTransition for any
-other. Whether an order was paid is `order.was_paid` (its payment time), never its status.
+the parcel is). Every change of either on an order goes through `_move`, which allows exactly
+the moves in orders.models.PAYMENT_TRANSITIONS / DELIVERY_TRANSITIONS and raises
+IllegalTransition for any other (the bulk expiry of stale orders takes its statuses from the
+same table). Whether an order was paid is `order.was_paid` (its payment time), never a status.
 
 Locks are taken in the order written in stock.services: cart, then its orders, then (inside
 the stock module) variants.

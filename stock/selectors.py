@@ -5,8 +5,9 @@ service that sells it reads it from here, so they all agree."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -20,21 +21,60 @@ def live_reservations() -> QuerySet[Reservation]:
     return Reservation.objects.filter(expires_at__gt=timezone.now())
 
 
+@dataclass(frozen=True)
+class Sellable:
+    """A variant's sellable units, as one shopper sees them and as everyone else does."""
+
+    to_shopper: int  # with that shopper's own reservations set aside
+    to_everyone: int  # what listings and other shoppers see
+
+
+def _held(
+    variant_ids: list[int], except_holder: str, except_owner: str
+) -> dict[int, tuple[int, int]]:
+    """Variant id → (units held by others than the holder and owner, units held by anyone)."""
+    if not variant_ids:
+        return {}
+    counted = Q()
+    if except_holder:
+        counted &= ~Q(holder=except_holder)
+    if except_owner:
+        counted &= ~Q(owner=except_owner)
+    rows = (
+        live_reservations()
+        .filter(variant_id__in=variant_ids)
+        .values("variant_id")
+        .annotate(
+            by_others=Sum("quantity", filter=counted or None, default=0),
+            by_anyone=Sum("quantity"),
+        )
+    )
+    return {row["variant_id"]: (row["by_others"], row["by_anyone"]) for row in rows}
+
+
 def held_units(
     *, variant_ids: Iterable[int], except_holder: str = "", except_owner: str = ""
 ) -> dict[int, int]:
     """Units of each variant held by live reservations, leaving out the given shopper's own
     (`except_holder`) and one owner's (`except_owner`). One query."""
-    ids = list(variant_ids)
-    if not ids:
-        return {}
-    held = live_reservations().filter(variant_id__in=ids)
-    if except_holder:
-        held = held.exclude(holder=except_holder)
-    if except_owner:
-        held = held.exclude(owner=except_owner)
-    totals = held.values("variant_id").annotate(units=Sum("quantity"))
-    return {row["variant_id"]: row["units"] for row in totals}
+    held = _held(list(variant_ids), except_holder, except_owner)
+    return {variant_id: others for variant_id, (others, _anyone) in held.items() if others}
+
+
+def sellable_split(
+    *, variants: Iterable[Variant], except_holder: str = "", except_owner: str = ""
+) -> dict[int, Sellable]:
+    """Each variant's sellable units to one shopper (their own reservations, `except_holder`
+    and `except_owner`, set aside) and to everyone. One query."""
+    variants = list(variants)
+    held = _held([variant.pk for variant in variants], except_holder, except_owner)
+    return {
+        variant.pk: Sellable(
+            to_shopper=max(variant.quantity - held.get(variant.pk, (0, 0))[0], 0),
+            to_everyone=max(variant.quantity - held.get(variant.pk, (0, 0))[1], 0),
+        )
+        for variant in variants
+    }
 
 
 def sellable_units(
@@ -43,13 +83,10 @@ def sellable_units(
     """Units of each variant that can still be sold: on hand less what others hold, never
     below zero. With `except_holder`, that shopper's own reservations do not count against
     them (their unpaid checkout never takes stock away from their cart). One query."""
-    variants = list(variants)
-    held = held_units(
-        variant_ids=[variant.pk for variant in variants],
-        except_holder=except_holder,
-        except_owner=except_owner,
+    split = sellable_split(
+        variants=variants, except_holder=except_holder, except_owner=except_owner
     )
-    return {variant.pk: max(variant.quantity - held.get(variant.pk, 0), 0) for variant in variants}
+    return {variant_id: sellable.to_shopper for variant_id, sellable in split.items()}
 
 
 def _held_subquery() -> Subquery:
@@ -73,8 +110,19 @@ def variants_with_sellable(queryset: QuerySet[Variant] | None = None) -> QuerySe
 
 
 def sellable_variants() -> QuerySet[Variant]:
-    """Variants with at least one unit for sale now: for "in stock" filters and badges."""
-    return Variant.objects.filter(quantity__gt=Coalesce(_held_subquery(), Value(0)))
+    """Variants with at least one unit for sale now: for "in stock" filters and badges.
+
+    Written as "on hand, and not entirely held" so that the database reads the (small) table
+    of live reservations once, instead of once per variant: the listing's "in stock only"
+    filter over 100 000 products costs what it cost before reservations existed."""
+    entirely_held = (
+        live_reservations()
+        .values("variant_id", "variant__quantity")
+        .annotate(held=Sum("quantity"))
+        .filter(held__gte=F("variant__quantity"))
+        .values("variant_id")
+    )
+    return Variant.objects.filter(quantity__gt=0).exclude(pk__in=entirely_held)
 
 
 def sellable_of(variants: Iterable[Variant]) -> dict[int, int]:

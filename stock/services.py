@@ -26,7 +26,7 @@ from store.cache import catalogue_changed
 from store.models import Variant
 
 from .models import Reservation
-from .selectors import sellable_units
+from .selectors import sellable_split, sellable_units
 
 
 def availability_message(available: int) -> str:
@@ -74,17 +74,18 @@ def stock_reserve(
     count); raises InsufficientStock, holding nothing, when one does not fit. Inside a
     transaction."""
     variants = variants_lock(units)
-    _check(
-        units,
-        sellable_units(variants=variants.values(), except_holder=holder, except_owner=owner),
-    )
+    sellable = sellable_split(variants=variants.values(), except_holder=holder, except_owner=owner)
+    _check(units, {variant_id: split.to_shopper for variant_id, split in sellable.items()})
     reservations = Reservation.objects.bulk_create(
         Reservation(
             variant_id=variant_id, quantity=quantity, owner=owner, holder=holder, expires_at=until
         )
         for variant_id, quantity in sorted(units.items())
     )
-    transaction.on_commit(catalogue_changed)  # "sold out" may now show in listings
+    if any(0 < sellable[v].to_everyone <= units[v] for v in units):
+        # The last units are now held: listings must show "sold out" (a hold that leaves some
+        # units for sale changes nothing a cached listing shows, so it keeps the cache warm).
+        transaction.on_commit(catalogue_changed)
     return reservations
 
 

@@ -167,3 +167,53 @@ def test_two_shoppers_reserving_the_last_units_at_once_never_oversell(catalogue)
     assert results.count("held") == 1
     assert all(isinstance(r, services.InsufficientStock) for r in results if r != "held")
     assert sellable(variant) == 1
+
+
+class TestCachedListings:
+    """Cached listing fragments carry the catalogue version: only a change a listing shows
+    (a variant's last units held or sold, or freed) bumps it."""
+
+    def version(self):
+        from store.cache import catalogue_version, forget_version
+
+        forget_version()
+        return catalogue_version()
+
+    def test_a_hold_that_leaves_units_for_sale_keeps_the_cache(
+        self, shirt, django_capture_on_commit_callbacks
+    ):
+        before = self.version()
+        with django_capture_on_commit_callbacks(execute=True):
+            reserve(shirt, 2)
+
+        assert self.version() == before
+
+    def test_holding_the_last_units_and_releasing_them_refresh_it(
+        self, shirt, django_capture_on_commit_callbacks
+    ):
+        reserve(shirt, 1, owner="order:1", holder="cart:1")
+        before = self.version()
+        with django_capture_on_commit_callbacks(execute=True):
+            reserve(shirt, 2, owner="order:2", holder="cart:2")
+        held = self.version()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.stock_release(owner="order:2")
+
+        assert before < held < self.version()
+
+
+def test_a_cached_listing_shows_a_held_last_unit_as_sold_out(
+    catalogue, settings, buyer, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    settings.CATALOGUE_CACHE_SECONDS = 600
+    product = catalogue.product("Drop", slug="drop", stock={("Navy", "M"): 1})
+    shopper = Client()
+    assert 'data-testid="card-sold-out"' not in shopper.get("/").content.decode()  # cached
+
+    buyer.add(product.variants.get(), 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        buyer.pay_link()
+
+    assert 'data-testid="card-sold-out"' in shopper.get("/").content.decode()

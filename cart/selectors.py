@@ -61,7 +61,8 @@ class LineView:
     stock: int
     image: ProductImage | None
     unit_price: Decimal
-    total: Decimal
+    total: Decimal  # unit price × quantity, before the line's share of any discount
+    discount: Decimal
 
     @property
     def can_increase(self) -> bool:
@@ -141,8 +142,8 @@ def cart_summary(
     discount: pricing.Discount | None = None,
     shipping: Decimal = pricing.ZERO,
 ) -> CartSummary:
-    """Lines for display with their primary pictures, and the totals: two queries, or none
-    for a new cart."""
+    """Lines for display with their primary pictures and sellable stock, and the totals: three
+    queries (lines, pictures, reservations), or none for a new cart."""
     if cart.pk is None:
         return CartSummary(lines=[], totals=price_lines([], discount=discount, shipping=shipping))
     lines = list(
@@ -168,7 +169,8 @@ def cart_summary(
                 stock=stock[line.variant_id],
                 image=next(iter(line.variant.product.primary_images), None),
                 unit_price=totals.line(line.pk).unit_price,
-                total=totals.line(line.pk).net,
+                total=totals.line(line.pk).gross,
+                discount=totals.line(line.pk).discount,
             )
             for line in lines
         ],

@@ -3,18 +3,18 @@ tabs of the same shopper acting at once are applied one after the other, never i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from project.errors import ShopError
-from stock.services import availability_message, stock_transfer
+from stock.services import availability_message
 from store.models import Variant
 
 from .models import Cart, CartLine
-from .selectors import cart_lines_with_variants, stock_holder, units_for_cart
+from .selectors import cart_lines_with_variants, units_for_cart
 
 MAX_LINE_QUANTITY = 999
 
@@ -233,23 +233,12 @@ def cart_fit_to_stock(*, cart: Cart) -> list[StockAdjustment]:
     return adjustments
 
 
-@dataclass
-class Merge:
-    """What merging a guest's cart into an account did."""
-
-    target: Cart
-    adjustments: list[StockAdjustment] = field(default_factory=list)
-
-
-def cart_merge(*, source: Cart, user) -> Merge | None:
-    """Move a guest's cart into the account's cart when its owner logs in.
-
-    Call inside a transaction. Locks both carts (by primary key); quantities of the same
-    variant are summed and capped at the stock, and every capped line is reported. The emptied
-    guest cart is left for the caller to delete with `cart_delete` once whatever refers to it
-    (its orders) has moved too; the stock its checkouts hold is handed to the account's cart. Returns None when there is nothing to merge: not a guest cart,
-    or a parallel request merged it already.
-    """
+def cart_merge_lock(*, source: Cart, user) -> Cart | None:
+    """First step of moving a guest's cart into an account at login: create the account's cart
+    if need be and lock both carts (by primary key). Returns the account's cart, or None when
+    there is nothing to merge (not a guest cart, or a parallel request merged it already).
+    Call inside a transaction; then move whatever refers to the guest cart (its orders), then
+    `cart_merge_lines`, then `cart_delete` the guest cart (checkout.services.guest_cart_adopt)."""
     if source.pk is None or source.user_id is not None:
         return None
     target = Cart(user=user)
@@ -257,8 +246,13 @@ def cart_merge(*, source: Cart, user) -> Merge | None:
     for cart in sorted((source, target), key=lambda c: c.pk):
         if Cart.objects.select_for_update().filter(pk=cart.pk).first() is None:
             return None  # merged already by a parallel request
-    # The guest's unpaid checkouts keep holding their stock, now for the account's cart.
-    stock_transfer(from_holder=stock_holder(source.pk), to_holder=stock_holder(target.pk))
+    return target
+
+
+def cart_merge_lines(*, source: Cart, target: Cart) -> list[StockAdjustment]:
+    """Move a locked guest cart's lines into the locked account cart: quantities of the same
+    variant are summed and capped at what the account's cart may hold (its own checkouts'
+    reservations do not count against it), and every capped line is reported."""
     existing = {line.variant_id: line for line in CartLine.objects.filter(cart=target)}
     adjustments, to_create, to_update = [], [], []
     source_lines = list(cart_lines_with_variants(cart=source))
@@ -288,7 +282,7 @@ def cart_merge(*, source: Cart, user) -> Merge | None:
     CartLine.objects.bulk_update(to_update, ["quantity"])
     CartLine.objects.bulk_create(to_create)
     CartLine.objects.filter(cart=source).delete()
-    return Merge(target=target, adjustments=adjustments)
+    return adjustments
 
 
 def cart_delete(*, cart: Cart) -> None:

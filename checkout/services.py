@@ -30,10 +30,11 @@ def checkout_confirm(*, cart: Cart, user, email: str, address: PostalAddress) ->
     cancelled, its stock released).
     """
     order, superseded = orders.order_place(cart=cart, user=user, email=email, address=address)
-    link = mercado_pago.payment_link(order=order)
-    for old in superseded:
-        mercado_pago.payment_link_expire(order=old)
-    return link
+    try:
+        return mercado_pago.payment_link(order=order)
+    finally:  # the replaced orders are cancelled whatever happens to the new link
+        for old in superseded:
+            mercado_pago.payment_link_expire(order=old)
 
 
 def checkout_pay_with_token(
@@ -69,9 +70,12 @@ def guest_cart_adopt(*, token: str, user) -> list[StockAdjustment]:
     lines that had to shrink to fit the stock. Safe to run twice: the second finds nothing."""
     source = cart_selectors.cart_for(user=AnonymousUser(), token=token)
     with transaction.atomic():
-        merged = cart_services.cart_merge(source=source, user=user)
-        if merged is None:
+        # Lock order: both carts, then the guest's orders (which hands their reservations to
+        # the account's cart), then the lines; as everywhere, carts before orders before stock.
+        target = cart_services.cart_merge_lock(source=source, user=user)
+        if target is None:
             return []
-        orders.orders_move_to_cart(source=source, target=merged.target)
+        orders.orders_move_to_cart(source=source, target=target)
+        adjustments = cart_services.cart_merge_lines(source=source, target=target)
         cart_services.cart_delete(cart=source)
-    return merged.adjustments
+    return adjustments

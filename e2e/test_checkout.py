@@ -128,15 +128,19 @@ def test_pending_payment_is_confirmed_later_by_the_webhook(page, live_sandbox):
 def test_the_last_unit_held_by_one_shoppers_checkout_is_sold_out_for_another(
     page, other_shopper_page, live_sandbox
 ):
-    # Shopper A takes the last Navy M to Mercado Pago and has not paid yet.
+    other = other_shopper_page
+    # Shopper B, on a phone, put the last Navy M in their cart first...
+    add_from_product_page(other, LAST_UNIT_SLUG, "navy", "M", 1)
+    expect(badge(other)).to_have_text("1")
+
+    # ...but shopper A checks it out first and is on Mercado Pago's page, not paid yet.
     add_from_product_page(page, LAST_UNIT_SLUG, "navy", "M", 1)
     page.goto("/checkout/")
     fill_guest_details(page)
     page.get_by_test_id("confirm-order").click()
     expect(page.get_by_test_id("mp-approve")).to_be_visible()
 
-    # Shopper B, on a phone, picks the same colour and size: sold out, nothing to add.
-    other = other_shopper_page
+    # B picks the same colour and size on the product page: sold out, nothing to add.
     other.goto(f"/p/{LAST_UNIT_SLUG}/")
     other.get_by_test_id("variant-color").filter(has_text="Navy").click()
     size_m = other.get_by_test_id("variant-size").filter(has_text=re.compile(r"^\s*M\b"))
@@ -145,11 +149,14 @@ def test_the_last_unit_held_by_one_shoppers_checkout_is_sold_out_for_another(
     expect(other.get_by_test_id("stock-status")).to_have_attribute("data-status", "sold-out")
     expect(other.get_by_test_id("add-to-cart")).to_be_disabled()
 
-    # A pays; the unit is sold, and B's page still says so after a reload.
-    page.get_by_test_id("mp-approve").click()
-    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
-    other.reload()
-    expect(other.get_by_test_id("stock-status")).to_have_attribute("data-status", "sold-out")
+    # B's cart says the unit is gone; A's cart still has it.
+    other.goto("/cart/")
+    expect(other.get_by_test_id("stock-warning")).to_contain_text("sold out")
+    expect(other.get_by_test_id("empty-cart")).to_be_visible()
+    expect(badge(other)).to_have_text("0")
+    page.goto("/cart/")
+    expect(page.get_by_test_id("cart-line")).to_have_count(1)
+    expect(page.get_by_test_id("stock-warning")).to_have_count(0)
 
 
 def test_checkout_works_without_javascript(no_js_page, live_sandbox):

@@ -210,6 +210,11 @@ class OrderLine(models.Model):
     def __str__(self):
         return f"{self.quantity} × {self.product_name}"
 
+    @property
+    def gross(self):
+        """Unit price × quantity, before the line's discount (what receipts list per line)."""
+        return self.unit_price * self.quantity
+
 
 class Invoice(models.Model):
     """The record of a paid order: one per paid order, whatever the payment method. Its total

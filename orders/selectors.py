@@ -52,10 +52,11 @@ def orders_for_user(*, user) -> QuerySet[Order]:
     return Order.objects.filter(user=user).prefetch_related("lines")
 
 
-def order_for_page(*, pk: int) -> Order | None:
-    """An order with its lines and Mercado Pago record, or None."""
+def order_for_page(*, pk: int, related: tuple[str, ...] = ()) -> Order | None:
+    """An order with its buyer and lines, or None. `related` names one-to-one rows of the
+    caller's that point at the order (a payment record), joined in the same query."""
     return (
-        Order.objects.select_related("user", "mercadopago")
+        Order.objects.select_related("user", *related)
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
         .filter(pk=pk)
         .first()
@@ -70,15 +71,15 @@ def order_visible_to(*, order: Order, user, cart=None) -> bool:
     return cart is not None and cart.pk is not None and cart.pk == order.cart_id
 
 
-def order_from_signed_token(*, token: str) -> Order | None:
-    """The order a signed link names, or None for a link that is not ours."""
+def order_from_signed_token(*, token: str, related: tuple[str, ...] = ()) -> Order | None:
+    """The order a signed link names (see `order_for_page`), or None for a link not ours."""
     try:
         pk = signing.loads(token, salt=ORDER_LINK_SALT)
     except signing.BadSignature:
         return None
     if not isinstance(pk, int):
         return None
-    return order_for_page(pk=pk)
+    return order_for_page(pk=pk, related=related)
 
 
 def invoice_for_order(*, order: Order) -> Invoice | None:

@@ -28,7 +28,13 @@ from accounts.models import PostalAddress
 from cart.models import Cart, CartLine
 from cart.selectors import price_lines, stock_holder
 from project.errors import ShopError
-from stock.services import InsufficientStock, stock_commit, stock_release, stock_reserve
+from stock.services import (
+    InsufficientStock,
+    stock_commit,
+    stock_release,
+    stock_reserve,
+    stock_transfer,
+)
 
 from . import tasks
 from .models import (
@@ -64,6 +70,11 @@ class LostReservation(OrderError):
 
 class IllegalTransition(OrderError):
     """A status change the transition tables do not allow; nothing was changed."""
+
+
+class AmountsDoNotAddUp(Exception):
+    """An order's stored amounts disagree with the pricing function: a bug, not something a
+    shopper can act on (no ShopError: the shopper is only told that something went wrong)."""
 
 
 def _move(order: Order, *, field: str, to: str, **changes) -> None:
@@ -309,7 +320,7 @@ def invoice_record(*, order: Order, lines: list[OrderLine], reference: str) -> I
     if totals.total != order.total or any(
         totals.line(line.pk).net != line.line_total for line in lines
     ):
-        raise OrderError(f"order {order.pk}: its lines do not add up to its total {order.total}")
+        raise AmountsDoNotAddUp(f"order {order.pk}: its lines do not add up to {order.total}")
     invoice = Invoice.objects.create(
         order=order,
         buyer=order.user,
@@ -371,15 +382,26 @@ def orders_expire_stale() -> int:
         for status in RESERVING_STATUSES
         if PaymentStatus.EXPIRED in PAYMENT_TRANSITIONS[status]
     ]
-    return Order.objects.filter(
-        payment_status__in=stale, reserved_until__lte=timezone.now()
-    ).update(payment_status=PaymentStatus.EXPIRED, expired_at=timezone.now())
+    now = timezone.now()
+    return Order.objects.filter(payment_status__in=stale, reserved_until__lte=now).update(
+        payment_status=PaymentStatus.EXPIRED, expired_at=now, updated_at=now
+    )
 
 
 def orders_move_to_cart(*, source: Cart, target: Cart) -> int:
     """A guest's orders follow their cart into the account's cart (at login), so the buyer
-    still sees them and paying one still empties the right cart."""
-    return Order.objects.filter(cart=source).update(cart=target)
+    still sees them, paying one still empties the right cart, and the stock they hold stays
+    held for that cart. Call inside a transaction holding both carts' locks: the orders are
+    locked next (by primary key), before their reservations change hands."""
+    moving = list(
+        Order.objects.select_for_update()
+        .filter(cart=source)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    Order.objects.filter(pk__in=moving).update(cart=target)
+    stock_transfer(from_holder=stock_holder(source.pk), to_holder=stock_holder(target.pk))
+    return len(moving)
 
 
 @transaction.atomic

@@ -8,6 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
 
+# How an order reaches its Mercado Pago record (`order.mercadopago`), for the pages above this
+# app that join it into the order's query.
+MERCADOPAGO_RECORD = "mercadopago"
+
 
 class RefundStatus(models.TextChoices):
     NONE = "", _("No refund")
@@ -20,7 +24,7 @@ class MercadoPagoPayment(models.Model):
     last told us about the payment made on it. Mercado Pago is the truth; this is a record."""
 
     order = models.OneToOneField(
-        Order, on_delete=models.CASCADE, related_name="mercadopago", verbose_name=_("order")
+        Order, on_delete=models.CASCADE, related_name=MERCADOPAGO_RECORD, verbose_name=_("order")
     )
     preference_id = models.CharField(_("preference"), max_length=100, unique=True)
     init_point = models.URLField(_("payment link"), max_length=500)

@@ -1,6 +1,8 @@
-"""Reads of payment settings."""
+"""Reads of payment settings and payment records."""
 
-from .models import PaymentSettings
+from .models import MERCADOPAGO_RECORD, PaymentSettings
+
+__all__ = ["MERCADOPAGO_RECORD", "payment_settings"]
 
 
 def payment_settings() -> PaymentSettings:

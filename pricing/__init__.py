@@ -73,8 +73,14 @@ class Discount:
             raise ValueError("a discount is either an amount or a percentage")
         if self.amount is not None:
             _exact_cents(self.amount, "discount amount")
-        if self.percentage is not None and not (0 <= self.percentage <= HUNDRED):
-            raise ValueError(f"discount percentage out of 0..100: {self.percentage}")
+        if self.percentage is not None and (
+            not isinstance(self.percentage, Decimal)
+            or not self.percentage.is_finite()
+            or not 0 <= self.percentage <= HUNDRED
+        ):
+            raise ValueError(
+                f"discount percentage must be a Decimal from 0 to 100: {self.percentage!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,7 @@ def calculate(
     shipping = _exact_cents(shipping, "shipping")
     gross, allocated = [], []
     for line in lines:
-        if not isinstance(line.quantity, int) or line.quantity < 1:
+        if type(line.quantity) is not int or line.quantity < 1:  # a bool is an int, not a count
             raise ValueError(f"quantity must be a whole number of at least 1: {line.quantity!r}")
         amount = _exact_cents(line.unit_price, "unit price") * line.quantity
         if _exact_cents(line.discount, "line discount") > amount:

@@ -17,7 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("cart/", include("cart.urls")),
-    path("orders/", include("orders.urls")),
+    path("orders/", include("storefront.order_urls")),
     path("checkout/", include("checkout.urls")),
     path("", include("payments.urls")),
     path("", include("storefront.urls")),

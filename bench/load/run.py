@@ -235,9 +235,14 @@ def check_invariants(payload: dict) -> dict:
                 )
         elif paid_it:
             problems["payments"].append(f"{status} payment {pid} marked order {order.pk} paid")
+        decided_by_another = bool(record.approved_payment_id) and not paid_it
+        # A pending payment keeps its order pending, unless a newer checkout of the cart
+        # replaced the order (cancelled), its link ran out, or another payment paid it.
         if (
             status in ("pending", "in_process")
-            and order.payment_status != PaymentStatus.PAYMENT_PENDING
+            and order.payment_status
+            not in (PaymentStatus.PAYMENT_PENDING, PaymentStatus.CANCELLED, PaymentStatus.EXPIRED)
+            and not decided_by_another
         ):
             problems["payments"].append(
                 f"pending payment {pid}: order {order.pk} {order.payment_status}"

@@ -47,17 +47,27 @@ def test_adding_a_unit_another_buyer_holds_is_refused(buyer, other, last_unit):
     assert CartLine.objects.count() == 1  # A's line only
 
 
-def test_checkout_sends_the_other_shopper_back_and_confirm_places_nothing(buyer, other, last_unit):
+def test_confirming_a_unit_another_buyer_holds_places_nothing(buyer, other, last_unit):
+    other.add(last_unit, 1)
+    buyer.add(last_unit, 1)
+    buyer.pay_link()
+
+    confirm = other.confirm(email="bruno@example.com")  # straight from a stale checkout page
+
+    assert confirm.status_code == 302 and confirm["Location"] == "/cart/"
+    assert list(Order.objects.values_list("email", flat=True)) == [GUEST["email"]]
+    page = other.client.get("/cart/").content.decode()
+    assert "Stock changed" in page and 'data-testid="empty-cart"' in page
+
+
+def test_the_checkout_page_sends_the_other_shopper_back_to_the_cart(buyer, other, last_unit):
     other.add(last_unit, 1)
     buyer.add(last_unit, 1)
     buyer.pay_link()
 
     page = other.client.get("/checkout/")
-    confirm = other.confirm(email="bruno@example.com")
 
     assert page.status_code == 302 and page["Location"] == "/cart/"
-    assert confirm.status_code == 302 and confirm["Location"] == "/cart/"
-    assert list(Order.objects.values_list("email", flat=True)) == [GUEST["email"]]
 
 
 def test_the_buyer_holding_the_unit_keeps_it_in_their_cart_and_checkout(buyer, last_unit):

@@ -226,7 +226,7 @@ class TestMarkPaid:
         order = place(cart_with((variants[0], 1)))
         order.lines.update(line_total=D("0.01"))
 
-        with pytest.raises(services.OrderError, match="do not add up"):
+        with pytest.raises(services.AmountsDoNotAddUp, match="do not add up"):
             pay(order)
         assert not Invoice.objects.exists()
 

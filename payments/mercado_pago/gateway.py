@@ -56,9 +56,10 @@ class RemotePayment:
     status: str
     status_detail: str
     external_reference: str
-    amount: Decimal
+    amount: Decimal  # transaction_amount
     currency: str
     date_approved: str | None
+    shipping_amount: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ def _remote_payment(body: dict) -> RemotePayment:
         amount=_decimal(body.get("transaction_amount")),
         currency=str(body.get("currency_id", "")),
         date_approved=body.get("date_approved"),
+        shipping_amount=_decimal(body.get("shipping_amount") or 0),
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,8 +46,9 @@ class PaymentMismatch(Exception):
 @dataclass(frozen=True)
 class Outcome:
     order: Order
-    # "paid", "pending", "rejected", "refunded", or "unchanged" (nothing to tell the buyer:
-    # a repeat, or news of a payment that no longer decides the order)
+    # "paid", "pending", "rejected", "refunded", "duplicate" (a second approved payment of an
+    # order already paid, given back), or "unchanged" (nothing to tell the buyer: a repeat, or
+    # news of a payment that no longer decides the order)
     result: str
 
 
@@ -176,8 +178,6 @@ def payment_apply(*, payment_id: str) -> Outcome:
         tasks.send_refund.enqueue(outcome.order.pk)
     if outcome.result == "duplicate":
         _refund_duplicate(outcome.order, remote.id)
-        paid = outcome.order.payment_status == PaymentStatus.PAID
-        outcome = Outcome(order=outcome.order, result="paid" if paid else "refunded")
     return outcome
 
 
@@ -192,7 +192,7 @@ def _apply(remote: gateway.RemotePayment) -> tuple[Outcome, bool]:
         record = MercadoPagoPayment.objects.filter(order=order).first() if order else None
         if order is None or record is None:
             raise UnknownPayment(remote.id)
-        if remote.currency != order.currency or remote.amount != order.total:
+        if not _charges_the_order(remote, order):
             # Not applied; an approved one is refunded by the caller.
             logger.error(
                 "payment %s (%s) does not match order %s: %s %s, expected %s %s",
@@ -224,6 +224,21 @@ def _apply(remote: gateway.RemotePayment) -> tuple[Outcome, bool]:
         if result != "unchanged" or record.payment_id in ("", remote.id):
             _record(record, remote)
     return Outcome(order=order, result=result), refund_due
+
+
+def _charges_the_order(remote: gateway.RemotePayment, order: Order) -> bool:
+    """Whether the payment is for exactly the order's total, in its currency. Mercado Pago's
+    transaction_amount may include the shipping, or report it apart in shipping_amount
+    (MERCADOPAGO.md leaves it open): either way the amounts must match to the centavo."""
+    if remote.currency != order.currency:
+        return False
+    if remote.amount == order.total:
+        return True
+    return (
+        order.shipping > 0
+        and remote.shipping_amount == order.shipping
+        and pricing.total_of([(1, remote.amount)], shipping=remote.shipping_amount) == order.total
+    )
 
 
 def _record(record: MercadoPagoPayment, remote: gateway.RemotePayment) -> None:
@@ -315,12 +330,19 @@ def _refund_duplicate(order: Order, payment_id: str) -> None:
 
 
 def payments_reconcile() -> int:
-    """Safety net for lost notifications: ask Mercado Pago about every unpaid order whose link
-    is still recent, and send refunds that could not be sent. Returns how many orders changed."""
+    """Safety net for lost notifications: ask Mercado Pago about every recent order that may
+    still receive money (unpaid ones, and cancelled or expired ones with a payment seen but
+    not approved: an approval there is sold or refunded), and send refunds that could not be
+    sent. Returns how many orders changed."""
     changed = 0
     since = timezone.now() - timezone.timedelta(days=2)
-    open_orders = Order.objects.filter(
-        payment_status__in=RESERVING_STATUSES, created_at__gte=since, mercadopago__isnull=False
+    open_orders = Order.objects.filter(created_at__gte=since, mercadopago__isnull=False).filter(
+        Q(payment_status__in=RESERVING_STATUSES)
+        | Q(
+            payment_status__in=(PaymentStatus.CANCELLED, PaymentStatus.EXPIRED),
+            mercadopago__approved_payment_id="",
+        )
+        & ~Q(mercadopago__payment_id="")
     )
     for order in open_orders:
         try:

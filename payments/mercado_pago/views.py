@@ -86,6 +86,10 @@ def finalize(request):
             _("Your payment is being processed. We will e-mail you when it is approved."),
         ),
         "rejected": (messages.ERROR, _("Your payment was not approved. You can try again.")),
+        "duplicate": (
+            messages.INFO,
+            _("This order was already paid, so this second payment was refunded in full."),
+        ),
         "refunded": (
             messages.WARNING,
             _("Sorry: we could not complete this order, so your payment was refunded in full."),

@@ -88,3 +88,40 @@ def test_one_token_spent_from_several_browsers_at_once_never_goes_below_zero(san
     variant.refresh_from_db()
     assert variant.quantity == 48
     assert StoreCreditToken.objects.get().entries.count() == 3  # issued + two payments
+
+
+def test_logging_in_while_the_payment_is_applied_never_deadlocks(
+    sandbox, catalogue, django_user_model
+):
+    """A guest pays and logs in at the same moment: the login moves their cart, orders and
+    reservations while the webhook applies the payment. Both take their locks in the same
+    order (carts, orders, then stock), so neither waits for the other forever."""
+    from cart.models import Cart
+    from checkout.services import guest_cart_adopt
+    from payments.mercado_pago.services import payment_apply
+    from stock.models import Reservation
+
+    variant = catalogue.product("Shirt", stock={("Navy", "M"): 50}).variants.get()
+    for round_ in range(6):
+        user = django_user_model.objects.create_user(email=f"ana{round_}@example.com")
+        buyer = Buyer(Client(), sandbox)
+        buyer.add(variant, 1)
+        buyer.pay(buyer.pay_link(email=f"guest{round_}@example.com"), "approve")
+        sandbox.state.take_held()
+        payment_id = max(sandbox.state.payments, key=int)
+        token = Cart.objects.get(user__isnull=True).token
+
+        results = run_concurrently(
+            lambda i, token=token, user=user, payment_id=payment_id: (
+                guest_cart_adopt(token=token, user=user)
+                if i == 0
+                else payment_apply(payment_id=payment_id).result
+            ),
+            2,
+        )
+
+        assert not [r for r in results if isinstance(r, Exception)], results
+        order = Order.objects.get(email=f"guest{round_}@example.com")
+        assert order.payment_status == PaymentStatus.PAID
+        assert order.cart == Cart.objects.get(user=user)
+        assert not Reservation.objects.exists()

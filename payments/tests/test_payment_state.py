@@ -51,6 +51,29 @@ def test_pending_payments_count_toward_the_limit_and_the_sixth_checkout_cancels_
     assert [m.to for m in mail.outbox if "refunded" in m.subject] == [["guest@example.com"]]
 
 
+def test_reconcile_refunds_an_approval_on_a_cancelled_order_whose_notification_was_lost(
+    buyer, shirt, sandbox
+):
+    from django.core.management import call_command
+
+    buyer.add(shirt)
+    buyer.come_back(buyer.pay(buyer.pay_link(), "pending"))  # a boleto, not paid yet
+    first = max(sandbox.state.payments, key=int)
+    for n in range(5):
+        buyer.pay_link(**{"delivery-number": str(200 + n)})
+    oldest = Order.objects.order_by("created_at", "id").first()
+    assert oldest.payment_status == PaymentStatus.CANCELLED  # cancelled by the sixth checkout
+    sandbox.state.update_payment(first, "approved")
+    sandbox.state.take_held()  # every notification lost
+
+    call_command("reconcile_payments")
+
+    oldest.refresh_from_db()
+    assert oldest.payment_status == PaymentStatus.REFUNDED
+    assert sandbox.state.payments[first]["status"] == "refunded"
+    assert stock(shirt) == 5
+
+
 def test_a_late_rejection_never_overwrites_the_payment_that_paid_the_order(buyer, shirt, sandbox):
     buyer.add(shirt)
     link = buyer.pay_link()

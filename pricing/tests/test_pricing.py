@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pricing import Discount, Line, calculate
+from pricing import Discount, Line, calculate, cents
 
 D = Decimal
 
@@ -135,6 +135,10 @@ def test_unit_prices_of_an_even_line_are_one_part():
         lambda: Discount(),
         lambda: Discount(percentage=D("101")),
         lambda: Discount(amount=D("0.001")),
+        lambda: Discount(percentage=10.0),
+        lambda: Discount(percentage=D("NaN")),
+        lambda: calculate([Line(unit_price=D("1.00"), quantity=True)]),
+        lambda: calculate([Line(unit_price=D("1.00"), quantity=1.0)]),
     ],
 )
 def test_malformed_input_is_refused(bad):
@@ -173,6 +177,22 @@ def test_the_parts_always_add_up_to_the_total(
         if line.key not in eligible:
             assert line.discount == 0
         assert sum(units * price for units, price in line.unit_prices) == line.net
-    if not use_percentage:
-        worth = sum(line.gross for line in priced.lines if line.key in eligible)
-        assert priced.discount == min(amount, worth)
+    worth = sum((line.gross for line in priced.lines if line.key in eligible), D("0.00"))
+    wanted = amount if not use_percentage else cents(worth * percentage / 100)
+    assert priced.discount == min(wanted, worth)
+    # Largest remainder: each line's share is its proportional share rounded down or up by
+    # less than a centavo, and the centavos rounded up went to the largest remainders.
+    if worth:
+        exact = {line.key: priced.discount * line.gross / worth for line in priced.lines}
+        for line in priced.lines:
+            if line.key in eligible:
+                assert abs(line.discount - exact[line.key]) < D("0.01")
+        rounded_up = [line for line in priced.lines if line.discount > exact.get(line.key, 0)]
+        kept_down = [
+            line for line in priced.lines if line.key in eligible and line not in rounded_up
+        ]
+        if rounded_up and kept_down:
+            remainder = {k: (v * 100) % 1 for k, v in exact.items()}
+            assert min(remainder[line.key] for line in rounded_up) >= max(
+                remainder[line.key] for line in kept_down
+            )

@@ -154,7 +154,8 @@ def test_housekeeping_deletes_only_dead_reservations(shirt):
 
 
 @postgres_only
-def test_two_shoppers_reserving_the_last_units_at_once_never_oversell(catalogue):
+@pytest.mark.django_db(transaction=True)
+def test_shoppers_reserving_the_last_units_at_once_never_oversell(catalogue):
     """Real concurrent transactions on PostgreSQL: 8 shoppers, 3 units, 2 each."""
     variant = catalogue.product("Drop", stock=3).variants.get()
 

@@ -71,6 +71,9 @@ class Behaviour:
     webhooks: str = "send"  # "send", "hold" (kept for release/take) or "off"
     webhook_copies: int = 1  # >1 sends duplicates
     webhook_delay: float = 0.0
+    # Whether a payment's transaction_amount includes the preference's shipments.cost (True)
+    # or reports it apart, in shipping_amount only (False): MERCADOPAGO.md leaves it open.
+    shipping_in_amount: bool = True
 
 
 @dataclass
@@ -114,7 +117,8 @@ class State:
         return datetime.now(UTC) > until
 
     def amount_of(self, preference: dict) -> Decimal:
-        """What Mercado Pago charges for a preference: its items plus `shipments.cost`."""
+        """A payment's transaction_amount: the preference's items, plus `shipments.cost`
+        unless the sandbox reports shipping apart (Behaviour.shipping_in_amount)."""
         items = sum(
             (
                 Decimal(str(i.get("unit_price", 0))) * int(i.get("quantity", 1))
@@ -122,6 +126,8 @@ class State:
             ),
             Decimal("0"),
         )
+        if not self.behaviour.shipping_in_amount:
+            return items
         return items + self.shipping_of(preference)
 
     def shipping_of(self, preference: dict) -> Decimal:
@@ -525,7 +531,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _control(self):
         """Test hooks: {"fail_next": 2}, {"hang_next": 1, "hang_seconds": 5}, {"webhooks": "hold"},
-        {"webhook_copies": 2}, {"webhook_delay": 1.5}, {"release": "fifo" | "reverse"},
+        {"webhook_copies": 2}, {"webhook_delay": 1.5}, {"shipping_in_amount": false},
+        {"release": "fifo" | "reverse"},
         {"set_status": {"payment_id": "...", "status": "approved"}}, {"reset": true}."""
         try:
             command = json.loads(self._body() or b"{}")
@@ -543,6 +550,7 @@ class Handler(BaseHTTPRequestHandler):
             "webhooks",
             "webhook_copies",
             "webhook_delay",
+            "shipping_in_amount",
         ):
             if name in command:
                 setattr(state.behaviour, name, command[name])

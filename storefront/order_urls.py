@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import views
+from . import order_views as views
 
+# The order pages keep the "orders" namespace (orders:detail...) that e-mails and links use.
 app_name = "orders"
 
 urlpatterns = [

@@ -1,10 +1,15 @@
+"""The shopper's order pages: their orders, one order (with its payment and, while it waits,
+the way back to paying it) and its printable invoice. They put an order together with its
+payment, which is why they live above both apps."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from . import selectors
-from .models import Order
+from orders import selectors
+from orders.models import Order
+from payments.selectors import MERCADOPAGO_RECORD
 
 
 @login_required
@@ -16,7 +21,7 @@ def order_list(request):
 
 
 def _render(request, order, *, signed: bool):
-    payment = getattr(order, "mercadopago", None)
+    payment = getattr(order, MERCADOPAGO_RECORD, None)
     context = {
         "order": order,
         "payment": payment,
@@ -28,7 +33,7 @@ def _render(request, order, *, signed: bool):
 
 def _own_order(request, pk) -> Order:
     """The requester's order; anyone else gets the same 404 as for a missing order."""
-    order = selectors.order_for_page(pk=pk)
+    order = selectors.order_for_page(pk=pk, related=(MERCADOPAGO_RECORD,))
     if order is None or not selectors.order_visible_to(
         order=order, user=request.user, cart=request.cart
     ):
@@ -37,7 +42,7 @@ def _own_order(request, pk) -> Order:
 
 
 def _signed_order(token) -> Order:
-    order = selectors.order_from_signed_token(token=token)
+    order = selectors.order_from_signed_token(token=token, related=(MERCADOPAGO_RECORD,))
     if order is None:
         raise Http404("Bad order link")
     return order

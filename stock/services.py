@@ -5,6 +5,7 @@ Lock order. Every write that locks several kinds of row takes them in this order
 transactions can queue but never deadlock:
 
     store-credit token → cart(s), by primary key → orders, by primary key → variants
+    → reservation rows
 
 and variant rows are locked only here, by `variants_lock`, in primary-key order. Callers hold
 the locks above theirs before calling in (orders lock the cart and its orders first; payments

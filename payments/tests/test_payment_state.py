@@ -74,6 +74,22 @@ def test_reconcile_refunds_an_approval_on_a_cancelled_order_whose_notification_w
     assert stock(shirt) == 5
 
 
+def test_a_checkout_replaced_while_mercado_pago_is_down_still_has_its_link_expired(
+    buyer, shirt, sandbox
+):
+    import requests
+
+    buyer.add(shirt)
+    links = [buyer.pay_link(**{"delivery-number": str(100 + n)}) for n in range(5)]
+    sandbox.state.behaviour.fail_next = 1  # the sixth checkout's new link fails
+
+    refused = buyer.confirm(**{"delivery-number": "999"})
+
+    assert refused.status_code == 409 and b"could not reach Mercado Pago" in refused.content
+    assert requests.get(links[0], timeout=5).status_code == 410  # the replaced order's link
+    assert Order.objects.order_by("id").first().payment_status == PaymentStatus.CANCELLED
+
+
 def test_a_late_rejection_never_overwrites_the_payment_that_paid_the_order(buyer, shirt, sandbox):
     buyer.add(shirt)
     link = buyer.pay_link()

@@ -85,6 +85,27 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+# What one client may hold unpaid in production (project/settings.py): half of a variant's
+# units on hand, at most 10. The tests of that defence (project/tests/security/
+# test_stock_hoarding.py, orders/tests/test_hold_limits.py) use these numbers; every other test
+# keeps only the ceiling, so that their tiny stocks (3 or 4 units bought in 3s by "different
+# shoppers" who share one test e-mail) test what they are about.
+HOLD_SHARE, HOLD_LIMIT = 50, 10
+
+
+@pytest.fixture(autouse=True)
+def _hold_limit_ceiling_only(settings):
+    settings.CHECKOUT_HOLD_SHARE = 0
+    settings.CHECKOUT_HOLD_LIMIT = HOLD_LIMIT
+
+
+@pytest.fixture
+def hold_limits(settings):
+    """The production limits on what one client may hold unpaid."""
+    settings.CHECKOUT_HOLD_SHARE = HOLD_SHARE
+    settings.CHECKOUT_HOLD_LIMIT = HOLD_LIMIT
+
+
 class Catalogue:
     """Small builders for catalogue rows; every name and slug is unique."""
 

@@ -1,9 +1,15 @@
+from allauth.account import app_settings as allauth_settings
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
+from allauth.account.models import EmailAddress
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.encoding import punycode
 from django.utils.translation import gettext_lazy as _
 
+from . import selectors
 from .models import Address, User, normalize_phone, normalize_postal_code
 
 
@@ -82,3 +88,42 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name"]
+
+
+def taken_emails_are_hidden() -> bool:
+    """Whether sign-up hides that an e-mail is taken (allauth's enumeration prevention with
+    mandatory verification: the owner is told by e-mail, the form answers as for a new one).
+    With the project's optional verification, sign-up says so on the form."""
+    return bool(allauth_settings.PREVENT_ENUMERATION) and (
+        allauth_settings.EMAIL_VERIFICATION == allauth_settings.EmailVerificationMethod.MANDATORY
+    )
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    """allauth's form adding an e-mail address to the signed-in account (ACCOUNT_FORMS
+    "add_email"), refusing an address another account uses, in any spelling: allauth accepts
+    it (unverified) to prevent enumeration, and it could then become this account's e-mail.
+    The answer is sign-up's for a taken address: its message, or, where sign-up hides it,
+    the same answer as for a new address with nothing added and nothing sent."""
+
+    taken_elsewhere = False
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        if selectors.email_in_use_elsewhere(email=email, user_id=self.user.pk):
+            if not taken_emails_are_hidden():
+                raise get_adapter().validation_error("email_taken")
+            self.taken_elsewhere = True
+        return email
+
+    def save(self, request):
+        if not self.taken_elsewhere:
+            return super().save(request)
+        email = self.cleaned_data["email"]
+        get_adapter().add_message(
+            request,
+            messages.INFO,
+            "account/messages/email_confirmation_sent.txt",
+            {"email": email, "login": True, "signup": False},
+        )
+        return EmailAddress(user=self.user, email=email)  # not saved: nothing was added

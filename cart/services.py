@@ -4,17 +4,20 @@ tabs of the same shopper acting at once are applied one after the other, never i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from project.errors import ShopError
+from stock.models import Reservation
 from stock.services import availability_message
 from store.models import Variant
 
 from .models import Cart, CartLine
-from .selectors import cart_lines_with_variants, units_for_cart
+from .selectors import CART_COOKIE_MAX_AGE, cart_lines_with_variants, stock_holder, units_for_cart
 
 MAX_LINE_QUANTITY = 999
 
@@ -288,3 +291,48 @@ def cart_merge_lines(*, source: Cart, target: Cart) -> list[StockAdjustment]:
 def cart_delete(*, cart: Cart) -> None:
     """Delete a cart and its lines (a guest's cart once merged into an account)."""
     Cart.objects.filter(pk=cart.pk).delete()
+
+
+# A day beyond the cookie's life before an anonymous cart counts as abandoned.
+ABANDONED_CART_GRACE = timedelta(days=1)
+
+
+def carts_delete_abandoned(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Housekeeping: delete anonymous carts that no browser can name any more, with their
+    lines; returns how many.
+
+    A guest's cookie is set once, when the cart is created, to live CART_COOKIE_MAX_AGE; so a
+    cart whose row and lines are all older than that (plus ABANDONED_CART_GRACE) is
+    unreachable. Accounts' carts are never deleted. A cart is kept while any stock
+    reservation is held in its name (an unpaid order of it, even an expired one not yet swept
+    by `expire_orders`): paying that order reads the cart's holder name. Orders of a deleted
+    cart keep everything they need (Order.cart becomes NULL: their lines, prices and address
+    are copied into the order, and guests reach them by their signed link).
+
+    Each batch is one transaction that locks its carts first, as placing an order does, so
+    no reservation can appear for a cart between the check and the delete.
+    """
+    cutoff = (now or timezone.now()) - timedelta(seconds=CART_COOKIE_MAX_AGE) - ABANDONED_CART_GRACE
+    abandoned = Cart.objects.filter(user__isnull=True, updated_at__lt=cutoff).exclude(
+        lines__added_at__gte=cutoff
+    )
+    deleted, after = 0, 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                abandoned.select_for_update()
+                .filter(pk__gt=after)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                return deleted
+            after = ids[-1]
+            held = set(
+                Reservation.objects.filter(holder__in=[stock_holder(pk) for pk in ids]).values_list(
+                    "holder", flat=True
+                )
+            )
+            doomed = [pk for pk in ids if stock_holder(pk) not in held]
+            _count, per_model = Cart.objects.filter(pk__in=doomed).delete()
+            deleted += per_model.get(Cart._meta.label, 0)

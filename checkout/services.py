@@ -19,17 +19,23 @@ from payments.mercado_pago import services as mercado_pago
 from payments.models import StoreCreditEntry
 
 
-def checkout_confirm(*, cart: Cart, user, email: str, address: PostalAddress) -> str:
+def checkout_confirm(
+    *, cart: Cart, user, email: str, address: PostalAddress, client_address: str | None = None
+) -> str:
     """Place the order from the cart (reserving its stock for an hour) and return the Mercado
     Pago payment link to send the buyer to.
 
     A second click with the same cart and address within a short window gets the same order
-    and link. Placing an order beyond the cart's limit of unfinished ones cancels the oldest
-    and expires its link. Raises orders.NotEnoughStock / orders.EmptyCart (nothing written) or
+    and link. Placing an order beyond the shopper's limits of unfinished orders cancels the
+    oldest and expires its link. Raises orders.NotEnoughStock / orders.EmptyCart, and, beyond
+    what one client (`client_address`, e-mail, account) may hold unpaid,
+    orders.HoldLimitReached / orders.TooManyCheckouts (nothing written); or
     mercado_pago.LinkUnavailable when Mercado Pago cannot be reached (the new order is
     cancelled, its stock released).
     """
-    order, superseded = orders.order_place(cart=cart, user=user, email=email, address=address)
+    order, superseded = orders.order_place(
+        cart=cart, user=user, email=email, address=address, client_address=client_address
+    )
     try:
         return mercado_pago.payment_link(order=order)
     finally:  # the replaced orders are cancelled whatever happens to the new link

@@ -17,6 +17,7 @@ from cart import selectors as cart_selectors
 from cart import services as cart_services
 from orders import selectors as order_selectors
 from payments.selectors import payment_settings
+from project import ratelimit
 from project.errors import ShopError
 from project.htmx import page_or_partial
 
@@ -88,6 +89,7 @@ def confirm(request):
                 user=request.user,
                 email=form.email_address,
                 address=form.delivery_address,
+                client_address=ratelimit.client_address(request),
             )
         except ShopError as refused:
             error = refused.message

@@ -121,6 +121,11 @@ class Order(PostalAddress):
     shipping = models.DecimalField(_("shipping"), max_digits=12, decimal_places=2, default=0)
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
     contents_hash = models.CharField(_("contents hash"), max_length=64, editable=False)
+    # Where the checkout came from (as counted behind the trusted proxies): one client's unpaid
+    # holds are limited (orders.services.order_place).
+    client_address = models.GenericIPAddressField(
+        _("client address"), null=True, blank=True, editable=False
+    )
 
     created_at = models.DateTimeField(_("placed"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,13 +28,16 @@ import pricing
 from accounts.models import PostalAddress
 from cart.models import Cart, CartLine
 from cart.selectors import price_lines, stock_holder
+from project import ratelimit
 from project.errors import ShopError
+from stock.selectors import units_held_by
 from stock.services import (
     InsufficientStock,
     stock_commit,
     stock_release,
     stock_reserve,
     stock_transfer,
+    variants_lock,
 )
 
 from . import tasks
@@ -66,6 +70,14 @@ class NotEnoughStock(OrderError):
 
 class LostReservation(OrderError):
     """The order was paid, but its stock went to another buyer meanwhile."""
+
+
+class HoldLimitReached(OrderError):
+    """The client already holds, unpaid, as many units of a variant as one client may."""
+
+
+class TooManyCheckouts(OrderError):
+    """The client's address started more checkouts holding stock than an hour allows."""
 
 
 class IllegalTransition(OrderError):
@@ -133,20 +145,31 @@ def order_place(
     method: str = PaymentMethod.MERCADO_PAGO,
     discount: pricing.Discount | None = None,
     shipping: Decimal = pricing.ZERO,
+    client_address: str | None = None,
 ) -> tuple[Order, list[Order]]:
     """Create an order from the cart and reserve its stock until the payment link expires.
 
     One transaction: the cart row is locked, the lines are priced by the pricing function
     (catalogue prices, the order-level `discount` and `shipping`), the order is written with
     every amount, and its stock is reserved (stock.services). Refused with EmptyCart or
-    NotEnoughStock, writing nothing. For Mercado Pago, a second click within
-    CHECKOUT_DUPLICATE_WINDOW returns the first order, and at most CHECKOUT_MAX_UNFINISHED
-    orders of a cart hold stock unpaid: the oldest are cancelled here (their stock released)
-    and returned with the new order.
+    NotEnoughStock, writing nothing.
+
+    For Mercado Pago, where the stock stays held until the buyer pays:
+    - a second click within CHECKOUT_DUPLICATE_WINDOW returns the first order;
+    - the shopper (this cart, or the signed-in account from any device) keeps at most
+      CHECKOUT_MAX_UNFINISHED unpaid orders, and at most CHECKOUT_HOLD_LIMIT units of one
+      variant across them: older ones are cancelled (their stock released) to make room, so a
+      shopper retrying their own checkout is never refused;
+    - the client (the shopper, anyone using the same e-mail, or the same address
+      `client_address`) may hold no more than CHECKOUT_HOLD_LIMIT units of one variant
+      unpaid, and one address start no more than CHECKOUT_HOLDS_PER_HOUR such orders an hour:
+      beyond, HoldLimitReached or TooManyCheckouts, writing nothing.
+    The cancelled orders are returned with the new one.
     """
     if cart.pk is None:
         raise EmptyCart(_("Your cart is empty."))
     delivery = address.address_fields()
+    signed_in = user is not None and user.is_authenticated
     with transaction.atomic():
         Cart.objects.select_for_update().filter(pk=cart.pk).first()
         lines = list(
@@ -157,35 +180,35 @@ def order_place(
         if not lines:
             raise EmptyCart(_("Your cart is empty."))
         digest = contents_hash(lines, email=email, address=delivery)
-        is_link_payment = method == PaymentMethod.MERCADO_PAGO
-        # Every unpaid order of this cart that still holds stock, whatever its payment's state
-        # (a pending Pix or boleto holds stock as long as an untouched link).
+        holds = method == PaymentMethod.MERCADO_PAGO
+        # The shopper's unpaid orders that still hold stock, whatever their payment's state (a
+        # pending Pix or boleto holds stock as long as an untouched link). Locked in one
+        # statement in primary-key order, so two devices of one account queue, never deadlock.
+        shopper = Q(cart=cart) | Q(user=user) if signed_in else Q(cart=cart)
         unfinished = (
-            list(
-                Order.objects.select_for_update()
-                .filter(
-                    cart=cart,
-                    payment_status__in=RESERVING_STATUSES,
-                    reserved_until__gt=timezone.now(),
-                )
-                .order_by("pk")
-            )
-            if is_link_payment
-            else []
+            list(_holding(Order.objects.select_for_update().filter(shopper))) if holds else []
         )
-        duplicate = _recent_duplicate(unfinished, digest)
+        duplicate = _recent_duplicate([o for o in unfinished if o.cart_id == cart.pk], digest)
         if duplicate is not None:
             return duplicate, []
         for line in lines:
             if not line.variant.product.is_active:
                 raise _not_enough(line)
+        if holds and client_address and not _may_start_checkout(client_address):
+            raise TooManyCheckouts(
+                _(
+                    "Too many checkouts were started from your connection in the last hour. "
+                    "Please pay for one you started, or try again later."
+                )
+            )
 
         totals = price_lines(lines, discount=discount, shipping=shipping)
         reserved_until = timezone.now() + timedelta(seconds=settings.CHECKOUT_RESERVATION_SECONDS)
         order = Order.objects.create(
-            user=user if user is not None and user.is_authenticated else None,
+            user=user if signed_in else None,
             email=email,
             cart=cart,
+            client_address=client_address or None,
             subtotal=totals.subtotal,
             discount=totals.discount,
             shipping=totals.shipping,
@@ -209,29 +232,133 @@ def order_place(
             )
             for line in lines
         )
+        units = _units(lines)
+        superseded = []
+        if holds:
+            # Under the variants' locks, so that two checkouts of one client (two fresh carts,
+            # two devices) are counted one after the other, never side by side.
+            variants_lock(units)
+            superseded = _keep_within_hold_limit(
+                order=order, lines=lines, unfinished=unfinished, email=email
+            )
         try:
             stock_reserve(
                 owner=order.stock_owner,
                 holder=stock_holder(cart.pk),
-                units=_units(lines),
+                units=units,
                 until=reserved_until,
             )
         except InsufficientStock as short:
             raise _not_enough(
                 next(ln for ln in lines if ln.variant_id == short.variant_id)
             ) from None
-        superseded = _supersede_oldest(unfinished) if is_link_payment else []
+        if holds:
+            superseded += _supersede_oldest([o for o in unfinished if o not in superseded])
     return order, superseded
+
+
+def _holding(orders):
+    """The orders among `orders` that hold stock unpaid, oldest first."""
+    return orders.filter(
+        payment_status__in=RESERVING_STATUSES, reserved_until__gt=timezone.now()
+    ).order_by("pk")
+
+
+def _may_start_checkout(client_address: str) -> bool:
+    return ratelimit.spend(
+        scope="checkout-hold",
+        client=client_address,
+        limit=settings.CHECKOUT_HOLDS_PER_HOUR,
+        window=60 * 60,
+    )
+
+
+def hold_limit(on_hand: int) -> int:
+    """Units of a variant with `on_hand` units that one client may hold unpaid (0: no limit):
+    CHECKOUT_HOLD_SHARE percent of them rounded up (so the last unit can still be bought),
+    and at most CHECKOUT_HOLD_LIMIT. With the defaults: 3 of a drop of 6 or 5, 1 of the last
+    unit, and 10 of a shelf of 100."""
+    share, ceiling = settings.CHECKOUT_HOLD_SHARE, settings.CHECKOUT_HOLD_LIMIT
+    by_share = -(-on_hand * share // 100) if share else 0  # rounded up
+    limits = [n for n in (ceiling, max(by_share, 1) if share else 0) if n > 0]
+    return min(limits, default=0)
+
+
+def _keep_within_hold_limit(
+    *, order: Order, lines: list[CartLine], unfinished: list[Order], email: str
+) -> list[Order]:
+    """Check the new order against `hold_limit`: units of one variant held unpaid by one
+    client. Other clients' holds that share the order's e-mail or address count and are
+    never touched (refused with HoldLimitReached); the shopper's own older orders
+    (`unfinished`, locked) are cancelled, oldest first, until the new order fits. Call with
+    the variants locked."""
+    units = _units(lines)
+    limits = {line.variant_id: hold_limit(line.variant.quantity) for line in lines}
+    if not any(limits.values()):
+        return []
+    client = Q(email__iexact=email)
+    if order.client_address:
+        client |= Q(client_address=order.client_address)
+    others = _holding(Order.objects.filter(client)).exclude(pk=order.pk)
+    others = others.exclude(pk__in=[o.pk for o in unfinished])
+    owners = [f"order:{pk}" for pk in others.values_list("pk", flat=True)]
+    by_others: dict[int, int] = {}
+    for held in units_held_by(owners=owners, variant_ids=units).values():
+        for variant_id, quantity in held.items():
+            by_others[variant_id] = by_others.get(variant_id, 0) + quantity
+    for line in lines:
+        elsewhere, limit = by_others.get(line.variant_id, 0), limits[line.variant_id]
+        if limit and line.quantity + elsewhere > limit:
+            message = (
+                _(
+                    "Sorry, %(item)s is limited to %(limit)d per customer "
+                    "while awaiting payment: please lower its quantity in your cart."
+                )
+                if not elsewhere
+                else _(
+                    "Sorry, %(item)s is limited to %(limit)d per customer "
+                    "while awaiting payment, and %(held)d already wait in another unpaid "
+                    "checkout from your e-mail, account or connection. Pay for that checkout "
+                    "first, or try again once its payment link expires (within an hour)."
+                )
+            )
+            raise HoldLimitReached(
+                message % {"item": _item(line), "limit": limit, "held": elsewhere}
+            )
+
+    own = units_held_by(owners=[o.stock_owner for o in unfinished], variant_ids=units)
+    kept = list(unfinished)
+    superseded = []
+
+    def over() -> set[int]:
+        return {
+            variant_id
+            for variant_id, wanted in units.items()
+            if limits[variant_id]
+            and wanted
+            + by_others.get(variant_id, 0)
+            + sum(own.get(o.stock_owner, {}).get(variant_id, 0) for o in kept)
+            > limits[variant_id]
+        }
+
+    while crowded := over():
+        oldest = next(o for o in kept if crowded & set(own.get(o.stock_owner, {})))
+        order_cancel(order=oldest, note=_("Replaced by a newer checkout."))
+        kept.remove(oldest)
+        superseded.append(oldest)
+    return superseded
+
+
+def _item(line: CartLine) -> str:
+    """How a refusal names a line's item: "Linen Shirt (Navy / M)", or "Linen Shirt" alone."""
+    label = line.variant.label
+    return f"{line.variant.product.name} ({label})" if label else line.variant.product.name
 
 
 def _not_enough(line: CartLine) -> NotEnoughStock:
     return NotEnoughStock(
-        _("Sorry, %(product)s (%(variant)s) no longer has %(quantity)d in stock.")
-        % {
-            "product": line.variant.product.name,
-            "variant": line.variant.label,
-            "quantity": line.quantity,
-        }
+        _("Sorry, %(item)s no longer has %(quantity)d in stock.")
+        % {"item": _item(line), "quantity": line.quantity}
     )
 
 

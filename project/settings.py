@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "store.cache.CatalogueVersionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "project.caching.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -238,7 +239,15 @@ CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=600 if REDI
 
 # Checkout and Mercado Pago (see README.md, "Payments").
 CHECKOUT_RESERVATION_SECONDS = 60 * 60  # stock held for an unpaid order = the payment link's life
-CHECKOUT_MAX_UNFINISHED = 5  # unpaid orders per cart; a newer one cancels the oldest
+CHECKOUT_MAX_UNFINISHED = 5  # unpaid orders per shopper (cart or account); more cancel the oldest
+# Stock hoarding (docs/deploy.md): units of one variant that one client (an account, an
+# e-mail, or an address as counted behind TRUSTED_PROXY_COUNT proxies) may hold in unpaid
+# orders at once: CHECKOUT_HOLD_SHARE percent of the units on hand (at least 1), at most
+# CHECKOUT_HOLD_LIMIT (0 switches either off); and new checkouts holding stock that one
+# address may start per hour.
+CHECKOUT_HOLD_SHARE = env.int("CHECKOUT_HOLD_SHARE", default=50)
+CHECKOUT_HOLD_LIMIT = env.int("CHECKOUT_HOLD_LIMIT", default=10)
+CHECKOUT_HOLDS_PER_HOUR = env.int("CHECKOUT_HOLDS_PER_HOUR", default=20)
 CHECKOUT_DUPLICATE_WINDOW = 120  # seconds in which a second "confirm" reuses the first order
 MERCADOPAGO_ACCESS_TOKEN = env.str("MERCADOPAGO_ACCESS_TOKEN", default="")
 MERCADOPAGO_USES_SANDBOX = not MERCADOPAGO_ACCESS_TOKEN
@@ -322,3 +331,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Issue 12: accounts
+# allauth's form adding an e-mail address, refusing one that another account uses.
+ACCOUNT_FORMS = {"add_email": "accounts.forms.AddEmailForm"}

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz/live", views.live, name="live"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("accounts.allauth_urls")),  # before allauth's: sign-up, e-mails
     path("accounts/", include("allauth.urls")),
     path("cart/", include("cart.urls")),
     path("orders/", include("storefront.order_urls")),

@@ -61,6 +61,21 @@ def held_units(
     return {variant_id: others for variant_id, (others, _anyone) in held.items() if others}
 
 
+def units_held_by(
+    *, owners: Iterable[str], variant_ids: Iterable[int]
+) -> dict[str, dict[int, int]]:
+    """Owner → variant id → units its live reservations hold, for these owners and variants
+    only. One query (none without owners)."""
+    owners, variant_ids = list(owners), list(variant_ids)
+    held: dict[str, dict[int, int]] = {}
+    if not owners or not variant_ids:
+        return held
+    rows = live_reservations().filter(owner__in=owners, variant_id__in=variant_ids)
+    for owner, variant_id, quantity in rows.values_list("owner", "variant_id", "quantity"):
+        held.setdefault(owner, {})[variant_id] = quantity
+    return held
+
+
 def sellable_split(
     *, variants: Iterable[Variant], except_holder: str = "", except_owner: str = ""
 ) -> dict[int, Sellable]:

@@ -10,9 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
 from .models import ProductImage
-from .selectors import DEFAULT_SORT, SORT_ORDERS, Facets, ProductFilters
+from .selectors import (
+    DEFAULT_SORT,
+    MAX_QUERY_LENGTH,
+    SORT_ORDERS,
+    Facets,
+    ProductFilters,
+    normalize_query,
+)
 
-MAX_QUERY_LENGTH = 100
 MAX_PRICE = Decimal("99999999.99")
 
 SORT_CHOICES = [
@@ -25,10 +31,12 @@ assert {key for key, _label in SORT_CHOICES} == set(SORT_ORDERS)
 
 
 class SearchField(forms.CharField):
-    """Free text; anything longer than the limit is cut rather than refused."""
+    """Free text, normalized (store.selectors.normalize_query); anything longer than the limit
+    is cut rather than refused."""
 
     def to_python(self, value):
-        return super().to_python(value)[:MAX_QUERY_LENGTH].strip()
+        # Cut before normalizing too, so a huge parameter costs nothing to fold.
+        return normalize_query(super().to_python(value)[: MAX_QUERY_LENGTH * 4])
 
 
 class ProductFilterForm(forms.Form):

@@ -8,6 +8,7 @@ with what each can sell, or a mapping of variant id to sellable units.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,6 +28,7 @@ SORT_ORDERS = {
 }
 DEFAULT_SORT = "newest"
 MAX_SEARCH_TERMS = 5
+MAX_QUERY_LENGTH = 100  # characters of a search, once normalized
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,25 @@ class Facets:
     tags: list[Tag]
     sizes: list[Size]
     colors: list[Color]
+
+
+def normalize_query(text: str) -> str:
+    """A search as one canonical string: Unicode compatibility forms folded (NFKC: the Kelvin
+    sign K is a K, full-width letters are letters, "ﬁ" is "fi"), case folded, invisible format
+    and control characters dropped, and any run of blanks made one space.
+
+    The listing's cache key, the search and the search box all use this one value, so two
+    spellings that search alike share one cache entry, and a spelling that searches differently
+    can never be stored under another's key."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    # Case folding can produce characters NFKC would write differently; fold until stable.
+    folded = unicodedata.normalize("NFKC", folded)
+    visible = "".join(
+        " " if char.isspace() else char
+        for char in folded
+        if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
+    return " ".join(visible.split())[:MAX_QUERY_LENGTH].strip()
 
 
 @dataclass(frozen=True)
@@ -51,10 +72,13 @@ class ProductFilters:
     in_stock: bool = False
     sort: str = DEFAULT_SORT
 
+    def __post_init__(self):
+        object.__setattr__(self, "q", normalize_query(self.q))
+
     def cache_key(self) -> tuple:
         """The filters as plain values, the same for every spelling of the same query."""
         return (
-            self.q.lower(),
+            self.q,  # normalized: what is searched is what is cached
             self.category.pk if self.category else None,
             self.tag.pk if self.tag else None,
             tuple(sorted(s.pk for s in self.sizes)),

@@ -13,6 +13,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from project.caching import catalogue_page
 from project.htmx import page_or_partial
 from stock.selectors import sellable_of, sellable_variants, variants_with_sellable
 from store.cache import fragment_key
@@ -20,6 +21,7 @@ from store.forms import ProductFilterForm
 from store.selectors import catalogue_facets, product_for_page, product_page, variant_choice
 
 
+@catalogue_page
 @require_GET
 @vary_on_headers("HX-Request")
 def product_list(request, category_slug=None):
@@ -59,6 +61,7 @@ def product_list(request, category_slug=None):
     return render(request, template, context)
 
 
+@catalogue_page
 @require_GET
 @vary_on_headers("HX-Request")
 def product_detail(request, slug):

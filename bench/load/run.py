@@ -755,7 +755,8 @@ def main() -> None:
     )
     env.pop("MERCADOPAGO_ACCESS_TOKEN", None)  # no credentials: the store uses the sandbox
     manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo")
+    # A throwaway database: the published demo password and token are what the load test uses.
+    manage(env, "seed_demo", "--with-published-staff-password-and-credit-token")
     catalogue = inside_django("setup", env, {"members": args.users})
     (work / "catalogue.json").write_text(json.dumps(catalogue))
     manage(env, "collectstatic", "--noinput")

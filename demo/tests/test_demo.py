@@ -111,7 +111,8 @@ def test_bulk_products_for_benchmarks():
     assert Product.objects.count() == demo.DEMO_PRODUCT_COUNT + 250
 
 
-def test_command_prints_the_credentials(capsys):
+def test_command_prints_the_credentials(capsys, settings):
+    settings.DEBUG = True
     call_command("seed_demo")
 
     out = capsys.readouterr().out
@@ -119,6 +120,20 @@ def test_command_prints_the_credentials(capsys):
     assert demo.STAFF_EMAIL in out and demo.STAFF_PASSWORD in out
 
 
-def test_command_refuses_a_catalogue_smaller_than_the_demo():
+def test_command_refuses_a_catalogue_smaller_than_the_demo(settings):
+    settings.DEBUG = True
     with pytest.raises(CommandError):
         call_command("seed_demo", products=3)
+
+
+def test_command_refuses_to_run_with_debug_off_unless_told_what_it_creates(settings):
+    """With DEBUG off (a real store) the published staff password and the R$ 5000 token
+    anyone may spend are created only when the flag that names them is given."""
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="published"):
+        call_command("seed_demo")
+    assert not User.objects.exists() and not Product.objects.exists()
+
+    call_command("seed_demo", "--with-published-staff-password-and-credit-token")
+    assert User.objects.filter(email=demo.STAFF_EMAIL, is_superuser=True).exists()

@@ -55,4 +55,42 @@ threat -> test ("existing" = already covered by the app's own tests, referenced 
    - reviews and order notes: not features of the store (noted in the module)
    - uploaded pictures: test_the_admin_refuses_files_that_are_not_sound_pictures,
      test_the_admin_accepts_sound_pictures
+
+Second round (issue 12): what an outside attacker still got through, one module per threat.
+
+7. Stock hoarding (test_stock_hoarding.py)
+   - six fresh carts from one address: test_six_fresh_carts_from_one_address_leave_stock_for_
+     the_next_shopper, and concurrently on PostgreSQL: test_six_simultaneous_fresh_carts_hold_
+     no_more_than_the_limit
+   - one cart of the whole drop, one e-mail from many addresses, the address behind proxies:
+     test_one_cart_of_the_whole_drop_is_refused, test_one_e_mail_from_many_addresses_is_one_
+     client, test_behind_the_proxies_the_forwarded_address_is_the_client
+   - the rate limit on checkouts: test_an_address_may_start_only_so_many_checkouts_an_hour
+   - genuine shoppers never blocked: test_a_genuine_shopper_retrying_their_own_checkout_is_
+     never_refused, test_one_account_from_many_devices_is_one_client,
+     test_a_double_click_is_not_another_hold_and_not_counted; the numbers themselves:
+     orders/tests/test_hold_limits.py
+8. Search-cache poisoning (test_cache_poisoning.py)
+   - the Kelvin sign and other confusables (full-width, mathematical letters, invisible
+     characters, odd blanks, case): test_the_kelvin_sign_attack_of_the_report,
+     test_a_look_alike_search_cannot_poison_another_searchs_cache; one value for key, search
+     and display: test_key_search_and_display_share_one_value,
+     test_the_search_box_shows_the_value_that_was_searched
+9. Claiming another account's e-mail (test_account_emails.py)
+   - adding it, in any spelling: test_another_accounts_email_can_never_be_claimed
+   - only verified addresses become primary: test_only_a_verified_address_can_become_primary,
+     test_an_address_of_another_account_left_from_before_cannot_become_primary
+10. Double submits (test_double_submits.py, PostgreSQL, real concurrent connections)
+   - sign-up, add e-mail, make primary, address create/edit/default/delete, profile, password:
+     one test per form, each fired at once; none may answer 500
+11. E-mailed links and the store's name (test_email_links.py)
+   - a Host header with another port: test_every_emailed_link_starts_with_site_url_whatever_
+     the_host_header (password reset, sign-up, confirmation, the order e-mail)
+   - "example.com": test_account_emails_name_the_store_and_its_address_not_example_com,
+     test_every_migrate_writes_the_store_into_the_sites_record
+12. Personal pages kept by caches (test_private_pages.py)
+   - every URL from the resolver, as an account and as a guest, plain and htmx:
+     test_no_personal_page_may_be_stored_by_any_cache (a new URL is private unless listed as a
+     catalogue page); the reported pages answer 200 to their owner:
+     test_the_pages_of_the_report_answer_200_and_are_not_stored
 """

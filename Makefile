@@ -15,11 +15,11 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: run test lint install css migrate seed e2e sandbox bench load clean
+.PHONY: run test lint install css messages migrate seed e2e sandbox bench load clean
 
 # Without MERCADOPAGO_ACCESS_TOKEN the store talks to the offline Mercado Pago sandbox, which
 # runs beside it for as long as the store does.
-run: install css migrate seed
+run: install css messages migrate seed
 	@if [ -z "$$MERCADOPAGO_ACCESS_TOKEN" ]; then \
 		echo "Offline Mercado Pago sandbox on http://127.0.0.1:$(SANDBOX_PORT)/ (no credentials needed)"; \
 		$(BIN)/python -m payments.mercado_pago.sandbox --port $(SANDBOX_PORT) & sandbox=$$!; \
@@ -47,7 +47,7 @@ load: install css
 sandbox: install
 	$(BIN)/python -m payments.mercado_pago.sandbox --port $(SANDBOX_PORT)
 
-test: install css lint
+test: install css messages lint
 	$(BIN)/python -m pytest
 
 lint: install
@@ -55,7 +55,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
-e2e: install css
+e2e: install css messages
 	$(BIN)/python -m pytest e2e
 
 install: $(VENV)/.synced
@@ -77,6 +77,14 @@ css: $(THEME)/node_modules/.installed
 $(THEME)/node_modules/.installed: $(THEME)/package-lock.json $(THEME)/package.json
 	cd $(THEME) && npm install --no-save --no-audit --no-fund
 	@touch $@
+
+# The translations (locale/*/LC_MESSAGES/django.po) compiled to the .mo files Django reads, by
+# Babel (a project dependency), so no system gettext is needed. The .mo files are not committed.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+messages: $(PO_FILES:.po=.mo)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(VENV)/.synced
+	$(BIN)/pybabel compile --statistics -l $* -i $< -o $@
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

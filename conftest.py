@@ -10,7 +10,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.signals import setting_changed
 from django.db import connection
+from django.dispatch import receiver
+from django.urls import clear_url_caches
 
 from demo.seed import render_product_image
 from store.models import Category, Color, Product, ProductImage, Size, Tag, Variant
@@ -69,7 +72,8 @@ def django_db_modify_db_settings(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits and cached fragments live in the cache: no test sees another's."""
+    """Rate limits and cached fragments live in the cache: no test sees another's. Set up
+    before the `settings` fixture, so that a test's own CACHES is undone before this clears."""
     from django.core.cache import caches
 
     for alias in ("default", "fragments"):
@@ -77,6 +81,32 @@ def _fresh_cache():
     yield
     for alias in ("default", "fragments"):
         caches[alias].clear()
+
+
+_url_language = {"default": None}
+
+
+@receiver(setting_changed)
+def _urls_follow_the_default_language(*, setting, value, **kwargs):
+    """Django builds each language's URL patterns once, with that language's prefix (none for
+    the default language) baked in: when a test changes the default, they are built again."""
+    if setting == "LANGUAGE_CODE" and value != _url_language["default"]:
+        _url_language["default"] = value
+        clear_url_caches()
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_told(_fresh_cache, settings):  # after the cache fixture: see _fresh_cache
+    """The suites written before the store spoke Portuguese read English pages: they run with
+    English as the default (unprefixed) language. Tests of the languages themselves use the
+    `brazilian` fixture, which puts back the production default."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def brazilian(settings):
+    """The production default: Brazilian Portuguese at /, English at /en/, Spanish at /es/."""
+    settings.LANGUAGE_CODE = "pt-br"
 
 
 @pytest.fixture(autouse=True)

@@ -16,9 +16,11 @@ def address_of(*, user: User, pk: int) -> Address | None:
 
 def email_in_use_elsewhere(*, email: str, user_id: int | None = None) -> bool:
     """Whether an account other than `user_id` (any account, without one) has this e-mail, in
-    any spelling: as its own e-mail or among its addresses, verified or not (as sign-up counts)."""
+    any spelling: as the e-mail it signs in with, or as a verified address. An address another
+    account added but never verified claims nothing (else anyone could squat a colleague's new
+    address before its owner adds it)."""
     accounts = User.objects.filter(email__iexact=email)
-    addresses = EmailAddress.objects.filter(email__iexact=email)
+    addresses = EmailAddress.objects.filter(email__iexact=email, verified=True)
     if user_id is not None:
         accounts, addresses = accounts.exclude(pk=user_id), addresses.exclude(user_id=user_id)
     return accounts.exists() or addresses.exists()

@@ -34,7 +34,9 @@ EMAIL_TAKEN = _("A user is already registered with this email address.")  # sign
 
 def _lock_account(user_id: int) -> None:
     """Inside a transaction: wait for, then hold, the shopper's row until it ends."""
-    User.objects.select_for_update().filter(pk=user_id).values_list("pk").first()
+    # FOR NO KEY UPDATE (on PostgreSQL): two account changes queue, but placing an order,
+    # which only references the row (its foreign key), is not held up.
+    User.objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk").first()
 
 
 def _own_address(user: User, pk: int) -> Address:
@@ -120,3 +122,10 @@ def email_check_primary(*, email_address: EmailAddress) -> None:
         raise EmailChangeRefused(EMAIL_NOT_VERIFIED)
     if selectors.email_in_use_elsewhere(email=email_address.email, user_id=email_address.user_id):
         raise EmailChangeRefused(EMAIL_TAKEN)
+
+
+def language_save(*, user: User, language: str) -> None:
+    """Remember the language the shopper chose (restored at their next login)."""
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

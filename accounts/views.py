@@ -1,12 +1,18 @@
+from urllib.parse import urlsplit
+
 from allauth.account import views as allauth_views
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import get_language_from_path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from . import selectors, services
 from .forms import AddressForm, ProfileForm, taken_emails_are_hidden
@@ -132,3 +138,20 @@ class EmailView(allauth_views.EmailView):
                 messages.error(request, refusal.message)
                 return None
         return super()._action_primary(request, *args, **kwargs)
+
+
+@require_POST
+def language_set(request):
+    """The language switcher's target: Django's set_language (validates the language and
+    `next`, sets the language cookie, sends the shopper to the same page in the new
+    language), and the choice saved on the account of a signed-in shopper."""
+    # Django's set_language translates `next` with the active language's URLs; the page the
+    # switcher was on says which language that is (its prefix), not this unprefixed URL.
+    next_url = request.POST.get("next", "")
+    page_language = get_language_from_path(urlsplit(next_url).path) or settings.LANGUAGE_CODE
+    with translation.override(page_language):
+        response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.language_save(user=request.user, language=language)
+    return response

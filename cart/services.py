@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from project.errors import ShopError
-from stock.models import Reservation
+from stock.selectors import holders_with_reservations
 from stock.services import availability_message
 from store.models import Variant
 
@@ -328,11 +328,7 @@ def carts_delete_abandoned(*, now: datetime | None = None, batch_size: int = 500
             if not ids:
                 return deleted
             after = ids[-1]
-            held = set(
-                Reservation.objects.filter(holder__in=[stock_holder(pk) for pk in ids]).values_list(
-                    "holder", flat=True
-                )
-            )
+            held = holders_with_reservations(holders=[stock_holder(pk) for pk in ids])
             doomed = [pk for pk in ids if stock_holder(pk) not in held]
             _count, per_model = Cart.objects.filter(pk__in=doomed).delete()
             deleted += per_model.get(Cart._meta.label, 0)

@@ -6,6 +6,7 @@ are drawn with Pillow (coloured shapes and the product's name); nothing is downl
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 from dataclasses import dataclass
@@ -42,43 +43,345 @@ DEMO_TOKEN_EXPIRES = date(2036, 12, 31)
 LAST_UNIT_SLUG = "classic-linen-shirt"  # its Navy / M variant has exactly 1 unit
 SOLD_OUT_SLUG = "vintage-denim-jacket"  # every variant at 0
 
+
+@dataclass(frozen=True)
+class Text:
+    """One piece of catalogue text in each of the store's languages."""
+
+    en: str
+    pt_br: str
+    es: str
+
+    def columns(self, field: str) -> dict[str, str]:
+        """`{"name_pt_br": ..., "name_en": ..., "name_es": ...}` for a translated field."""
+        return {f"{field}_{code}": getattr(self, code) for code in ("pt_br", "en", "es")}
+
+
+@dataclass(frozen=True)
+class Garment:
+    """A kind of product: its name in each language, the grammatical gender of its Portuguese
+    and Spanish names (adjectives agree with it) and the materials it is made from."""
+
+    name: Text
+    pt_gender: str  # "m" or "f"
+    es_gender: str
+    materials: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Adjective:
+    en: str
+    pt_m: str
+    pt_f: str
+    es_m: str
+    es_f: str
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    name: Text
+    description: Text
+    garments: tuple[Garment, ...]
+    sizes: list[str]
+    prices: tuple[int, int]  # in reais
+
+
+# Colour: (English name, which gives the slug; Portuguese; Spanish; swatch).
 COLORS = [
-    ("Black", "#1c1917"),
-    ("White", "#f5f5f4"),
-    ("Navy", "#1e3a5f"),
-    ("Red", "#b91c1c"),
-    ("Olive", "#556b2f"),
-    ("Sand", "#d6c6a5"),
-    ("Sky", "#7fb3d5"),
-    ("Terracotta", "#c2693e"),
+    ("Black", "Preto", "Negro", "#1c1917"),
+    ("White", "Branco", "Blanco", "#f5f5f4"),
+    ("Navy", "Azul-marinho", "Azul marino", "#1e3a5f"),
+    ("Red", "Vermelho", "Rojo", "#b91c1c"),
+    ("Olive", "Verde-oliva", "Verde oliva", "#556b2f"),
+    ("Sand", "Areia", "Arena", "#d6c6a5"),
+    ("Sky", "Azul-celeste", "Celeste", "#7fb3d5"),
+    ("Terracotta", "Terracota", "Terracota", "#c2693e"),
 ]
 CLOTHING_SIZES = ["XS", "S", "M", "L", "XL"]
 SHOE_SIZES = ["37", "38", "39", "40", "41", "42", "43"]
-TAGS = ["Linen", "Cotton", "Summer", "Essentials", "New in", "Organic", "Beachwear", "Office"]
 
-# Category -> (nouns, sizes, price range in reais)
+MATERIALS = {
+    "linen": Text("linen", "linho", "lino"),
+    "cotton": Text("cotton", "algodão", "algodón"),
+    "organic cotton": Text("organic cotton", "algodão orgânico", "algodón orgánico"),
+    "recycled cotton": Text("recycled cotton", "algodão reciclado", "algodón reciclado"),
+    "denim": Text("denim", "jeans", "tela vaquera"),
+    "canvas": Text("cotton canvas", "lona de algodão", "lona de algodón"),
+    "leather": Text("leather", "couro", "piel"),
+    "silk": Text("silk", "seda", "seda"),
+    "corduroy": Text("corduroy", "veludo cotelê", "pana"),
+    "recycled polyester": Text("recycled polyester", "poliéster reciclado", "poliéster reciclado"),
+}
+# The tags each material earns; the other tags are about the season and the occasion.
+MATERIAL_TAGS = {
+    "linen": ("Linen",),
+    "cotton": ("Cotton",),
+    "organic cotton": ("Cotton", "Organic"),
+    "recycled cotton": ("Cotton",),
+    "denim": ("Cotton",),
+}
+TAGS = {
+    "Linen": Text("Linen", "Linho", "Lino"),
+    "Cotton": Text("Cotton", "Algodão", "Algodón"),
+    "Summer": Text("Summer", "Verão", "Verano"),
+    "Essentials": Text("Essentials", "Essenciais", "Esenciales"),
+    "New in": Text("New in", "Novidades", "Novedades"),
+    "Organic": Text("Organic", "Orgânico", "Orgánico"),
+    "Beachwear": Text("Beachwear", "Moda praia", "Ropa de playa"),
+    "Office": Text("Office", "Escritório", "Oficina"),
+}
+OCCASION_TAGS = ["Summer", "Essentials", "New in", "Beachwear", "Office"]
+
+ADJECTIVES = [
+    Adjective("Classic", "Clássico", "Clássica", "Clásico", "Clásica"),
+    Adjective("Relaxed", "Solto", "Solta", "Holgado", "Holgada"),
+    Adjective("Coastal", "Praiano", "Praiana", "Playero", "Playera"),
+    Adjective("Everyday", "Básico", "Básica", "Básico", "Básica"),
+    Adjective(
+        "Weekend", "de Fim de Semana", "de Fim de Semana", "de Fin de Semana", "de Fin de Semana"
+    ),
+    Adjective("Urban", "Urbano", "Urbana", "Urbano", "Urbana"),
+    Adjective("Vintage", "Vintage", "Vintage", "Vintage", "Vintage"),
+    Adjective("Soft", "Macio", "Macia", "Suave", "Suave"),
+]
+
+
+def _garment(en, pt, pt_gender, es, es_gender, *materials) -> Garment:
+    return Garment(Text(en, pt, es), pt_gender, es_gender, materials)
+
+
+# Category (its English name gives the slug) -> what it sells. Every garment belongs to the
+# category a shopper would look in, and is made of what its name says.
 CATEGORIES = {
-    "Shirts": (
-        ["Linen Shirt", "Oxford Shirt", "Poplin Shirt", "Camp Shirt"],
+    "Shirts": CategorySpec(
+        Text("Shirts", "Camisas", "Camisas"),
+        Text(
+            "Shirts made to last, cut for the Brazilian summer.",
+            "Camisas feitas para durar, com corte para o verão brasileiro.",
+            "Camisas hechas para durar, con corte para el verano brasileño.",
+        ),
+        (
+            _garment("Linen Shirt", "Camisa de Linho", "f", "Camisa de Lino", "f", "linen"),
+            _garment(
+                "Oxford Shirt",
+                "Camisa Oxford",
+                "f",
+                "Camisa Oxford",
+                "f",
+                "cotton",
+                "organic cotton",
+            ),
+            _garment(
+                "Poplin Shirt",
+                "Camisa de Tricoline",
+                "f",
+                "Camisa de Popelina",
+                "f",
+                "cotton",
+                "organic cotton",
+            ),
+            _garment("Denim Shirt", "Camisa Jeans", "f", "Camisa Vaquera", "f", "denim"),
+        ),
         CLOTHING_SIZES,
         (149, 329),
     ),
-    "T-shirts": (["Crew Tee", "Pocket Tee", "Henley", "Striped Tee"], CLOTHING_SIZES, (59, 139)),
-    "Trousers": (
-        ["Chino", "Drawstring Trousers", "Cargo Pants", "Tailored Trousers"],
+    "T-shirts": CategorySpec(
+        Text("T-shirts", "Camisetas", "Camisetas"),
+        Text(
+            "T-shirts made to last, cut for the Brazilian summer.",
+            "Camisetas feitas para durar, com corte para o verão brasileiro.",
+            "Camisetas hechas para durar, con corte para el verano brasileño.",
+        ),
+        (
+            _garment(
+                "Crew Tee",
+                "Camiseta Gola Careca",
+                "f",
+                "Camiseta de Cuello Redondo",
+                "f",
+                "organic cotton",
+                "recycled cotton",
+            ),
+            _garment(
+                "Pocket Tee",
+                "Camiseta com Bolso",
+                "f",
+                "Camiseta con Bolsillo",
+                "f",
+                "cotton",
+                "organic cotton",
+            ),
+            _garment("Henley", "Camiseta Henley", "f", "Camiseta Henley", "f", "cotton", "linen"),
+            _garment(
+                "Striped Tee",
+                "Camiseta Listrada",
+                "f",
+                "Camiseta de Rayas",
+                "f",
+                "cotton",
+                "recycled cotton",
+            ),
+        ),
+        CLOTHING_SIZES,
+        (59, 139),
+    ),
+    "Trousers": CategorySpec(
+        Text("Trousers", "Calças", "Pantalones"),
+        Text(
+            "Trousers made to last, cut for the Brazilian summer.",
+            "Calças feitas para durar, com corte para o verão brasileiro.",
+            "Pantalones hechos para durar, con corte para el verano brasileño.",
+        ),
+        (
+            _garment(
+                "Chino", "Calça Chino", "f", "Pantalón Chino", "m", "cotton", "organic cotton"
+            ),
+            _garment(
+                "Drawstring Trousers", "Calça com Cordão", "f", "Pantalón con Cordón", "m", "linen"
+            ),
+            _garment("Cargo Pants", "Calça Cargo", "f", "Pantalón Cargo", "m", "canvas"),
+            _garment("Jeans", "Calça Jeans", "f", "Pantalón Vaquero", "m", "denim"),
+        ),
         CLOTHING_SIZES,
         (179, 389),
     ),
-    "Dresses": (
-        ["Midi Dress", "Wrap Dress", "Slip Dress", "Shirt Dress"],
+    "Dresses": CategorySpec(
+        Text("Dresses", "Vestidos", "Vestidos"),
+        Text(
+            "Dresses made to last, cut for the Brazilian summer.",
+            "Vestidos feitos para durar, com corte para o verão brasileiro.",
+            "Vestidos hechos para durar, con corte para el verano brasileño.",
+        ),
+        (
+            _garment("Midi Dress", "Vestido Midi", "m", "Vestido Midi", "m", "linen", "cotton"),
+            _garment(
+                "Wrap Dress",
+                "Vestido Transpassado",
+                "m",
+                "Vestido Cruzado",
+                "m",
+                "cotton",
+                "silk",
+            ),
+            _garment("Slip Dress", "Vestido de Alcinha", "m", "Vestido Lencero", "m", "silk"),
+            _garment(
+                "Shirt Dress", "Vestido Chemise", "m", "Vestido Camisero", "m", "cotton", "linen"
+            ),
+        ),
         CLOTHING_SIZES,
         (199, 459),
     ),
-    "Shoes": (["Canvas Sneaker", "Leather Loafer", "Espadrille", "Runner"], SHOE_SIZES, (229, 599)),
-    "Accessories": (["Canvas Tote", "Bucket Hat", "Leather Belt", "Silk Scarf"], [], (49, 249)),
+    "Jackets": CategorySpec(
+        Text("Jackets", "Jaquetas", "Chaquetas"),
+        Text(
+            "Jackets made to last, cut for the Brazilian winter.",
+            "Jaquetas feitas para durar, com corte para o inverno brasileiro.",
+            "Chaquetas hechas para durar, con corte para el invierno brasileño.",
+        ),
+        (
+            _garment("Denim Jacket", "Jaqueta Jeans", "f", "Chaqueta Vaquera", "f", "denim"),
+            _garment("Linen Blazer", "Blazer de Linho", "m", "Blazer de Lino", "m", "linen"),
+            _garment(
+                "Field Jacket", "Jaqueta Utilitária", "f", "Chaqueta Utilitaria", "f", "canvas"
+            ),
+            _garment(
+                "Corduroy Overshirt",
+                "Sobrecamisa de Veludo Cotelê",
+                "f",
+                "Sobrecamisa de Pana",
+                "f",
+                "corduroy",
+            ),
+        ),
+        CLOTHING_SIZES,
+        (249, 549),
+    ),
+    "Shoes": CategorySpec(
+        Text("Shoes", "Sapatos", "Zapatos"),
+        Text(
+            "Shoes made to last, for Brazilian streets and beaches.",
+            "Sapatos feitos para durar, para as ruas e praias do Brasil.",
+            "Zapatos hechos para durar, para las calles y playas de Brasil.",
+        ),
+        (
+            _garment("Canvas Sneaker", "Tênis de Lona", "m", "Zapatilla de Lona", "f", "canvas"),
+            _garment("Leather Loafer", "Mocassim de Couro", "m", "Mocasín de Piel", "m", "leather"),
+            _garment("Espadrille", "Alpargata", "f", "Alpargata", "f", "canvas"),
+            _garment(
+                "Running Shoe",
+                "Tênis de Corrida",
+                "m",
+                "Zapatilla de Correr",
+                "f",
+                "recycled polyester",
+            ),
+        ),
+        SHOE_SIZES,
+        (229, 599),
+    ),
+    "Accessories": CategorySpec(
+        Text("Accessories", "Acessórios", "Accesorios"),
+        Text(
+            "Accessories made to last, for the Brazilian summer.",
+            "Acessórios feitos para durar, para o verão brasileiro.",
+            "Accesorios hechos para durar, para el verano brasileño.",
+        ),
+        (
+            _garment("Canvas Tote", "Bolsa de Lona", "f", "Bolso de Lona", "m", "canvas"),
+            _garment(
+                "Bucket Hat",
+                "Chapéu Bucket",
+                "m",
+                "Sombrero de Pescador",
+                "m",
+                "cotton",
+                "linen",
+            ),
+            _garment("Leather Belt", "Cinto de Couro", "m", "Cinturón de Piel", "m", "leather"),
+            _garment("Silk Scarf", "Lenço de Seda", "m", "Pañuelo de Seda", "m", "silk"),
+        ),
+        [],
+        (49, 249),
+    ),
 }
-MATERIALS = ["organic cotton", "linen", "recycled cotton", "leather", "canvas"]
-ADJECTIVES = ["Classic", "Relaxed", "Coastal", "Everyday", "Weekend", "Urban", "Vintage", "Soft"]
+# The QA fixtures (see LAST_UNIT_SLUG and SOLD_OUT_SLUG): category, adjective, garment.
+FIXTURES = {
+    "Shirts": ("Classic", "Linen Shirt"),
+    "Jackets": ("Vintage", "Denim Jacket"),
+}
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    category: str
+    adjective: Adjective
+    garment: Garment
+    material: str
+
+    @property
+    def name(self) -> Text:
+        garment, adjective = self.garment, self.adjective
+        pt = adjective.pt_f if garment.pt_gender == "f" else adjective.pt_m
+        es = adjective.es_f if garment.es_gender == "f" else adjective.es_m
+        return Text(
+            f"{adjective.en} {garment.name.en}",
+            f"{garment.name.pt_br} {pt}",
+            f"{garment.name.es} {es}",
+        )
+
+    @property
+    def description(self) -> Text:
+        name, material, garment = self.name, MATERIALS[self.material], self.garment
+        pt_article, pt_made = ("A", "Feita") if garment.pt_gender == "f" else ("O", "Feito")
+        es_article, es_made = ("La", "Hecha") if garment.es_gender == "f" else ("El", "Hecho")
+        return Text(
+            f"The {name.en.lower()}: an easy piece for warm days and cool evenings.\n\n"
+            f"Made in Brazil from {material.en}.",
+            f"{pt_article} {name.pt_br.lower()}: uma peça fácil para dias quentes e "
+            f"noites frescas.\n\n{pt_made} no Brasil em {material.pt_br}.",
+            f"{es_article} {name.es.lower()}: una pieza fácil para días cálidos y "
+            f"noches frescas.\n\n{es_made} en Brasil con {material.es}.",
+        )
 
 
 @dataclass(frozen=True)
@@ -153,47 +456,60 @@ def ensure_users() -> None:
 
 
 def _reference_data():
+    """Colours, sizes, tags and categories, in every language (found again by slug)."""
     colors = {}
-    for name, hex_code in COLORS:
-        colors[name], _ = Color.objects.get_or_create(
-            slug=slugify(name), defaults={"name": name, "hex_code": hex_code}
+    for en, pt_br, es, hex_code in COLORS:
+        colors[en], _ = Color.objects.get_or_create(
+            slug=slugify(en), defaults={**Text(en, pt_br, es).columns("name"), "hex_code": hex_code}
         )
     sizes = {}
     for position, name in enumerate(CLOTHING_SIZES + SHOE_SIZES):
         sizes[name], _ = Size.objects.get_or_create(name=name, defaults={"position": position})
     tags = {}
-    for name in TAGS:
-        tags[name], _ = Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+    for key, name in TAGS.items():
+        tags[key], _ = Tag.objects.get_or_create(slug=slugify(key), defaults=name.columns("name"))
     categories = {}
-    for position, name in enumerate(CATEGORIES):
-        categories[name], _ = Category.objects.get_or_create(
-            slug=slugify(name),
+    for position, (key, spec) in enumerate(CATEGORIES.items()):
+        categories[key], _ = Category.objects.get_or_create(
+            slug=slugify(key),
             defaults={
-                "name": name,
+                **spec.name.columns("name"),
+                **spec.description.columns("description"),
                 "position": position,
-                "description": f"{name} made to last, cut for the Brazilian summer.",
             },
         )
     return colors, sizes, tags, categories
 
 
-def _demo_specs(rng: random.Random):
-    """The 40 demo products, in a fixed order for a given random generator."""
-    reserved = {"Classic Linen Shirt", "Vintage Denim Jacket"}
+def _demo_specs(rng: random.Random) -> list[ProductSpec]:
+    """The 40 demo products, in a fixed order for a given random generator: categories in
+    turn, each product a garment of its category in one of the garment's materials."""
+    adjectives = {adjective.en: adjective for adjective in ADJECTIVES}
+    garments = {g.name.en: g for spec in CATEGORIES.values() for g in spec.garments}
+    reserved = {f"{adjective} {garment}" for adjective, garment in FIXTURES.values()}
     names_seen = set(reserved)
     categories = list(CATEGORIES)
     specs = []
     for index in range(DEMO_PRODUCT_COUNT):
         category = categories[index % len(categories)]
-        name = f"{rng.choice(ADJECTIVES)} {rng.choice(CATEGORIES[category][0])}"
-        while name in names_seen:
-            name = f"{rng.choice(ADJECTIVES)} {rng.choice(CATEGORIES[category][0])}"
-        names_seen.add(name)
-        specs.append((category, name))
-    # The QA fixtures have fixed names: the first shirt and the first trousers.
-    specs[categories.index("Shirts")] = ("Shirts", "Classic Linen Shirt")
-    specs[categories.index("Trousers")] = ("Trousers", "Vintage Denim Jacket")
+        while True:
+            adjective = rng.choice(ADJECTIVES)
+            garment = rng.choice(CATEGORIES[category].garments)
+            if f"{adjective.en} {garment.name.en}" not in names_seen:
+                break
+        names_seen.add(f"{adjective.en} {garment.name.en}")
+        specs.append(ProductSpec(category, adjective, garment, rng.choice(garment.materials)))
+    # The QA fixtures have fixed names: the first shirt and the first jacket.
+    for category, (adjective, garment) in FIXTURES.items():
+        specs[categories.index(category)] = ProductSpec(
+            category, adjectives[adjective], garments[garment], garments[garment].materials[0]
+        )
     return specs
+
+
+def _product_tags(rng: random.Random, spec: ProductSpec) -> list[str]:
+    """The material's tag (a linen shirt is tagged Linen) and one or two occasions."""
+    return [*MATERIAL_TAGS.get(spec.material, ()), *rng.sample(OCCASION_TAGS, rng.randint(1, 2))]
 
 
 @transaction.atomic
@@ -204,19 +520,22 @@ def seed_demo(*, seed: int = 2026, products: int = DEMO_PRODUCT_COUNT) -> SeedRe
     ensure_demo_token()
     created = 0
     color_names = list(colors)
-    for index, (category_name, name) in enumerate(_demo_specs(rng)):
-        slug = slugify(name)
-        _nouns, size_names, (low, high) = CATEGORIES[category_name]
+    for index, spec in enumerate(_demo_specs(rng)):
+        name = spec.name
+        slug = slugify(name.en)  # slugs stay English in every language: QA scripts use them
+        category = CATEGORIES[spec.category]
+        low, high = category.prices
         price = Decimal(rng.randint(low, high)) - Decimal("0.10")
         product_colors = rng.sample(color_names, rng.randint(1, 3))
-        product_tags = rng.sample(TAGS, rng.randint(1, 3))
+        product_tags = _product_tags(rng, spec)
+        size_names = category.sizes
         product_sizes = size_names[: rng.randint(3, len(size_names))] if size_names else []
         if slug == LAST_UNIT_SLUG:
             product_colors, product_sizes = ["Navy", "White"], CLOTHING_SIZES
         # Some products have no colour choice (shoes sold by size only) or no choice at all
         # (a tote or hat in a single version).
         variant_colors = product_colors
-        if category_name in ("Shoes", "Accessories") and (index // len(CATEGORIES)) % 2 == 0:
+        if spec.category in ("Shoes", "Accessories") and (index // len(CATEGORIES)) % 2 == 0:
             variant_colors = [None]
         quantities = {}
         for color in variant_colors:
@@ -229,17 +548,13 @@ def seed_demo(*, seed: int = 2026, products: int = DEMO_PRODUCT_COUNT) -> SeedRe
         if slug == SOLD_OUT_SLUG:
             quantities = dict.fromkeys(quantities, 0)
 
-        material = rng.choice(MATERIALS)
         product, was_created = Product.objects.get_or_create(
             slug=slug,
             defaults={
-                "name": name,
-                "category": categories[category_name],
+                **name.columns("name"),
+                **spec.description.columns("description"),
+                "category": categories[spec.category],
                 "price": price,
-                "description": (
-                    f"The {name.lower()}: an easy piece for warm days and cool evenings.\n\n"
-                    f"Made in Brazil from {material}."
-                ),
             },
         )
         if not was_created:
@@ -261,14 +576,14 @@ def seed_demo(*, seed: int = 2026, products: int = DEMO_PRODUCT_COUNT) -> SeedRe
             base = colors[color].hex_code
             path = _save_picture(
                 f"products/demo/{slug}-{number}.jpg",
-                render_product_image(name, base, _contrast(base), number),
+                render_product_image(name.en, base, _contrast(base), number),
             )
             ProductImage.objects.create(
                 product=product,
                 image=path,
                 width=IMAGE_SIZE[0],
                 height=IMAGE_SIZE[1],
-                alt_text=f"{name} in {color.lower()}, picture {number}",
+                alt_text=f"{name.pt_br}, {colors[color].name_pt_br.lower()}, foto {number}",
                 position=number,
                 is_primary=number == 1,
             )
@@ -280,43 +595,64 @@ def seed_demo(*, seed: int = 2026, products: int = DEMO_PRODUCT_COUNT) -> SeedRe
     return SeedResult(products_created=created, products_total=Product.objects.count())
 
 
+@functools.cache
+def _bulk_search_text(spec: ProductSpec) -> dict[str, str]:
+    """A bulk product's search text in each language, but for its number (bulk inserts skip
+    save(), which builds it; built once per kind of product, so 100 000 products stay fast)."""
+    probe = Product(**spec.name.columns("name"), **spec.description.columns("description"))
+    probe.fill_search_text()
+    columns = [f"search_text_{code}" for code in ("pt_br", "en", "es")]
+    return {column: getattr(probe, column) for column in columns}
+
+
 def _bulk_products(rng, count, colors, sizes, tags, categories) -> int:
-    """Extra products for benchmarks, inserted in batches; pictures are shared files."""
+    """Extra products for benchmarks, inserted in batches; pictures are shared files. Each is
+    a garment of its category in every language, with its search text built here (bulk
+    inserts skip save())."""
     existing = set(Product.objects.filter(slug__startswith="bulk-").values_list("slug", flat=True))
     pictures = []
-    for number, (name, hex_code) in enumerate(COLORS, start=1):
+    for number, (name, _pt_br, _es, hex_code) in enumerate(COLORS, start=1):
         pictures.append(
             _save_picture(
                 f"products/demo/bulk-{number}.jpg",
                 render_product_image(f"{name} collection", hex_code, _contrast(hex_code), number),
             )
         )
-    category_list = list(categories.values())
+    category_keys = list(categories)
     color_list = list(colors.values())
-    clothing = [sizes[name] for name in CLOTHING_SIZES]
-    tag_list = list(tags.values())
     made = 0
     pending = [n for n in range(1, count + 1) if f"bulk-{n:06d}" not in existing]
     for start in range(0, len(pending), BULK_BATCH):
-        batch = []
+        batch, specs = [], []
         for n in pending[start : start + BULK_BATCH]:
-            adjective = rng.choice(ADJECTIVES)
-            category = rng.choice(category_list)
-            batch.append(
-                Product(
-                    slug=f"bulk-{n:06d}",
-                    name=f"{adjective} {category.name} piece {n}",
-                    category=category,
-                    price=Decimal(rng.randint(3900, 59900)) / 100,
-                    description=f"Catalogue filler number {n} for load tests.",
-                )
+            key = rng.choice(category_keys)
+            garment = rng.choice(CATEGORIES[key].garments)
+            spec = ProductSpec(key, rng.choice(ADJECTIVES), garment, rng.choice(garment.materials))
+            specs.append(spec)
+            name = spec.name
+            product = Product(
+                slug=f"bulk-{n:06d}",
+                **Text(f"{name.en} {n}", f"{name.pt_br} {n}", f"{name.es} {n}").columns("name"),
+                **spec.description.columns("description"),
+                category=categories[key],
+                price=Decimal(rng.randint(3900, 59900)) / 100,
             )
+            for column, text in _bulk_search_text(spec).items():
+                setattr(product, column, f"{text}{n} ")  # the name's number, searchable too
+            batch.append(product)
         batch = Product.objects.bulk_create(batch)
         variants, images, tagged = [], [], []
         through = Product.tags.through
-        for product in batch:
-            color = rng.choice(color_list)
-            for size in rng.sample(clothing, 3):
+        for product, spec in zip(batch, specs, strict=True):
+            # Three variants: three sizes of the category in one colour, or (no sizes) three
+            # colours.
+            size_names = CATEGORIES[spec.category].sizes
+            if size_names:
+                color = rng.choice(color_list)
+                choices = [(color, sizes[size]) for size in rng.sample(size_names, 3)]
+            else:
+                choices = [(color, None) for color in rng.sample(color_list, 3)]
+            for color, size in choices:
                 variants.append(
                     Variant(product=product, color=color, size=size, quantity=rng.choice([0, 4, 9]))
                 )
@@ -326,11 +662,12 @@ def _bulk_products(rng, count, colors, sizes, tags, categories) -> int:
                     image=rng.choice(pictures),
                     width=IMAGE_SIZE[0],
                     height=IMAGE_SIZE[1],
-                    alt_text=product.name,
+                    alt_text=product.name_pt_br,
                     is_primary=True,
                 )
             )
-            tagged.append(through(product=product, tag=rng.choice(tag_list)))
+            for tag in MATERIAL_TAGS.get(spec.material) or [rng.choice(OCCASION_TAGS)]:
+                tagged.append(through(product=product, tag=tags[tag]))
         Variant.objects.bulk_create(variants)
         ProductImage.objects.bulk_create(images)
         through.objects.bulk_create(tagged)

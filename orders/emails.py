@@ -1,11 +1,13 @@
-"""The buyer's e-mails, in HTML and plain text. Called after the transaction that changed the
-order has committed, so a rolled-back change never sends mail."""
+"""The buyer's e-mails, in HTML and plain text, in the language the order was placed in.
+Called after the transaction that changed the order has committed, so a rolled-back change
+never sends mail."""
 
 import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import Order
@@ -34,17 +36,19 @@ def _send(*, order: Order, subject: str, template: str) -> None:
 
 def send_order_confirmation(*, order_id: int) -> None:
     order = Order.objects.get(pk=order_id)
-    _send(
-        order=order,
-        subject=_("Your order %(number)s is confirmed") % {"number": order.reference},
-        template="order_confirmation",
-    )
+    with translation.override(order.language):  # a background task has no request
+        _send(
+            order=order,
+            subject=_("Your order %(number)s is confirmed") % {"number": order.reference},
+            template="order_confirmation",
+        )
 
 
 def send_refund_notice(*, order_id: int) -> None:
     order = Order.objects.get(pk=order_id)
-    _send(
-        order=order,
-        subject=_("Your order %(number)s was refunded") % {"number": order.reference},
-        template="order_refunded",
-    )
+    with translation.override(order.language):
+        _send(
+            order=order,
+            subject=_("Your order %(number)s was refunded") % {"number": order.reference},
+            template="order_refunded",
+        )

@@ -121,6 +121,10 @@ class Order(PostalAddress):
     shipping = models.DecimalField(_("shipping"), max_digits=12, decimal_places=2, default=0)
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
     contents_hash = models.CharField(_("contents hash"), max_length=64, editable=False)
+    # The language the order was placed in: its e-mails are written in it.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     # Where the checkout came from (as counted behind the trusted proxies): one client's unpaid
     # holds are limited (orders.services.order_place).
     client_address = models.GenericIPAddressField(

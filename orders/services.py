@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 import pricing
@@ -157,13 +158,15 @@ def order_place(
     For Mercado Pago, where the stock stays held until the buyer pays:
     - a second click within CHECKOUT_DUPLICATE_WINDOW returns the first order;
     - the shopper (this cart, or the signed-in account from any device) keeps at most
-      CHECKOUT_MAX_UNFINISHED unpaid orders, and at most CHECKOUT_HOLD_LIMIT units of one
-      variant across them: older ones are cancelled (their stock released) to make room, so a
-      shopper retrying their own checkout is never refused;
+      CHECKOUT_MAX_UNFINISHED unpaid orders, and at most `hold_limit` units of one variant
+      across them: older ones whose payment has not started are cancelled (their stock
+      released) to make room, so a shopper retrying their own checkout is not refused (unless
+      a payment they started is still in progress);
     - the client (the shopper, anyone using the same e-mail, or the same address
-      `client_address`) may hold no more than CHECKOUT_HOLD_LIMIT units of one variant
-      unpaid, and one address start no more than CHECKOUT_HOLDS_PER_HOUR such orders an hour:
-      beyond, HoldLimitReached or TooManyCheckouts, writing nothing.
+      `client_address`) may hold no more than `hold_limit` units of one variant unpaid, and
+      one address start no more than CHECKOUT_HOLDS_PER_HOUR new checkouts an hour (retries
+      of a shopper's own checkout are not new): beyond, HoldLimitReached or
+      TooManyCheckouts, writing nothing.
     The cancelled orders are returned with the new one.
     """
     if cart.pk is None:
@@ -194,7 +197,10 @@ def order_place(
         for line in lines:
             if not line.variant.product.is_active:
                 raise _not_enough(line)
-        if holds and client_address and not _may_start_checkout(client_address):
+        # A new checkout counts against the address's hourly budget once it holds stock; a
+        # shopper retrying (they already hold an unfinished order) is not a new one.
+        counted = holds and bool(client_address) and not unfinished
+        if counted and not ratelimit.remaining(**_checkout_budget(client_address)):
             raise TooManyCheckouts(
                 _(
                     "Too many checkouts were started from your connection in the last hour. "
@@ -209,6 +215,7 @@ def order_place(
             email=email,
             cart=cart,
             client_address=client_address or None,
+            language=get_language() or settings.LANGUAGE_CODE,
             subtotal=totals.subtotal,
             discount=totals.discount,
             shipping=totals.shipping,
@@ -237,9 +244,9 @@ def order_place(
         if holds:
             # Under the variants' locks, so that two checkouts of one client (two fresh carts,
             # two devices) are counted one after the other, never side by side.
-            variants_lock(units)
+            variants = variants_lock(units)
             superseded = _keep_within_hold_limit(
-                order=order, lines=lines, unfinished=unfinished, email=email
+                order=order, lines=lines, on_hand=variants, unfinished=unfinished, email=email
             )
         try:
             stock_reserve(
@@ -254,6 +261,8 @@ def order_place(
             ) from None
         if holds:
             superseded += _supersede_oldest([o for o in unfinished if o not in superseded])
+        if counted:
+            transaction.on_commit(lambda: ratelimit.spend(**_checkout_budget(client_address)))
     return order, superseded
 
 
@@ -264,13 +273,13 @@ def _holding(orders):
     ).order_by("pk")
 
 
-def _may_start_checkout(client_address: str) -> bool:
-    return ratelimit.spend(
-        scope="checkout-hold",
-        client=client_address,
-        limit=settings.CHECKOUT_HOLDS_PER_HOUR,
-        window=60 * 60,
-    )
+def _checkout_budget(client_address: str) -> dict:
+    return {
+        "scope": "checkout-hold",
+        "client": client_address,
+        "limit": settings.CHECKOUT_HOLDS_PER_HOUR,
+        "window": 60 * 60,
+    }
 
 
 def hold_limit(on_hand: int) -> int:
@@ -285,7 +294,12 @@ def hold_limit(on_hand: int) -> int:
 
 
 def _keep_within_hold_limit(
-    *, order: Order, lines: list[CartLine], unfinished: list[Order], email: str
+    *,
+    order: Order,
+    lines: list[CartLine],
+    on_hand: dict,
+    unfinished: list[Order],
+    email: str,
 ) -> list[Order]:
     """Check the new order against `hold_limit`: units of one variant held unpaid by one
     client. Other clients' holds that share the order's e-mail or address count and are
@@ -293,7 +307,8 @@ def _keep_within_hold_limit(
     (`unfinished`, locked) are cancelled, oldest first, until the new order fits. Call with
     the variants locked."""
     units = _units(lines)
-    limits = {line.variant_id: hold_limit(line.variant.quantity) for line in lines}
+    # The units on hand as read under the variants' locks (`on_hand`: variants_lock's answer).
+    limits = {line.variant_id: hold_limit(on_hand[line.variant_id].quantity) for line in lines}
     if not any(limits.values()):
         return []
     client = Q(email__iexact=email)
@@ -301,7 +316,7 @@ def _keep_within_hold_limit(
         client |= Q(client_address=order.client_address)
     others = _holding(Order.objects.filter(client)).exclude(pk=order.pk)
     others = others.exclude(pk__in=[o.pk for o in unfinished])
-    owners = [f"order:{pk}" for pk in others.values_list("pk", flat=True)]
+    owners = [Order(pk=pk).stock_owner for pk in others.values_list("pk", flat=True)]
     by_others: dict[int, int] = {}
     for held in units_held_by(owners=owners, variant_ids=units).values():
         for variant_id, quantity in held.items():
@@ -342,7 +357,27 @@ def _keep_within_hold_limit(
         }
 
     while crowded := over():
-        oldest = next(o for o in kept if crowded & set(own.get(o.stock_owner, {})))
+        # Only a checkout whose payment has not started is replaced: one being paid (a Pix
+        # or boleto under way) keeps its units, and the new checkout waits for it.
+        oldest = next(
+            (
+                o
+                for o in kept
+                if o.payment_status == PaymentStatus.AWAITING_PAYMENT
+                and crowded & set(own.get(o.stock_owner, {}))
+            ),
+            None,
+        )
+        if oldest is None:
+            line = next(ln for ln in lines if ln.variant_id in crowded)
+            raise HoldLimitReached(
+                _(
+                    "Sorry, %(item)s is limited to %(limit)d per customer while awaiting "
+                    "payment, and a payment you started for it is still in progress. Please "
+                    "wait for it to finish before ordering more."
+                )
+                % {"item": _item(line), "limit": limits[line.variant_id]}
+            )
         order_cancel(order=oldest, note=_("Replaced by a newer checkout."))
         kept.remove(oldest)
         superseded.append(oldest)

@@ -43,6 +43,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin: catalogue content in three languages
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "project.caching.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "project.i18n.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -102,6 +105,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "project.i18n.languages",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "store.context_processors.store",
@@ -188,9 +192,20 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Reserva <shop@example.com>")
 
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# Brazilian Portuguese first (unprefixed URLs), English under /en/ and Spanish under /es/.
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="pt-br")
+LANGUAGES = [("pt-br", _("Portuguese (Brazil)")), ("en", _("English")), ("es", _("Spanish"))]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# Catalogue content in three languages: django-modeltranslation adds one column per language
+# to the catalogue's tables (store/translation.py); a missing translation shows Portuguese.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "pt-br"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("pt-br",)
+# Rows created in code with a plain `name=` (tests, scripts) fill the Portuguese column too.
+MODELTRANSLATION_AUTO_POPULATE = "required"
+FORMAT_MODULE_PATH = ["project.formats"]  # dates per language (money: store/money.py)
 TIME_ZONE = "America/Sao_Paulo"
 USE_I18N = True
 USE_TZ = True

@@ -76,6 +76,13 @@ def units_held_by(
     return held
 
 
+def holders_with_reservations(*, holders: Iterable[str]) -> set[str]:
+    """Which of these holders have any reservation row, live or expired (not yet swept)."""
+    return set(
+        Reservation.objects.filter(holder__in=list(holders)).values_list("holder", flat=True)
+    )
+
+
 def sellable_split(
     *, variants: Iterable[Variant], except_holder: str = "", except_owner: str = ""
 ) -> dict[int, Sellable]:

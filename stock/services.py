@@ -7,7 +7,9 @@ transactions can queue but never deadlock:
     store-credit token → cart(s), by primary key → orders, by primary key → variants
     → reservation rows
 
-and variant rows are locked only here, by `variants_lock`, in primary-key order. Callers hold
+and variant rows are locked only here, by `variants_lock`, in primary-key order. (A shopper's
+account row is locked by account and address changes, accounts.services, which take no lock
+in this chain.) Callers hold
 the locks above theirs before calling in (orders lock the cart and its orders first; payments
 lock the order first).
 """

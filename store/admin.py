@@ -1,12 +1,21 @@
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
+from modeltranslation.utils import build_localized_fieldname
 
 from .forms import ProductImageForm
 from .models import Category, Color, Product, ProductImage, Size, Tag, Variant
+
+# The translated models use modeltranslation's plain TranslationAdmin: one field per language
+# (name [pt-br], name [en], name [es]) on one form. Its tabbed variant loads jQuery UI from a
+# CDN, which the admin's Content Security Policy (script-src 'self') refuses. Staff find a row
+# by its name in any language.
+NAMES = tuple(build_localized_fieldname("name", code) for code, _name in settings.LANGUAGES)
 
 
 class ProductImageFormSet(BaseInlineFormSet):
@@ -38,24 +47,24 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TranslationAdmin):
     list_display = ("name", "slug", "position")
     list_editable = ("position",)
-    search_fields = ("name", "slug")
+    search_fields = (*NAMES, "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(TranslationAdmin):
     list_display = ("name", "slug")
-    search_fields = ("name", "slug")
+    search_fields = (*NAMES, "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Color)
-class ColorAdmin(admin.ModelAdmin):
+class ColorAdmin(TranslationAdmin):
     list_display = ("name", "slug", "hex_code")
-    search_fields = ("name", "slug")
+    search_fields = (*NAMES, "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
@@ -67,11 +76,17 @@ class SizeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(TranslationAdmin):
     list_display = ("name", "category", "price", "is_active", "units_in_stock", "created_at")
     list_filter = ("is_active", "category", "tags", "variants__size", "variants__color")
     list_select_related = ("category",)
-    search_fields = ("name", "slug", "description", "tags__name", "variants__sku")
+    search_fields = (
+        *NAMES,
+        "slug",
+        "description_pt_br",
+        "tags__name_pt_br",
+        "variants__sku",
+    )
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("tags",)
     list_editable = ("is_active",)
@@ -103,5 +118,5 @@ class VariantAdmin(admin.ModelAdmin):
     list_editable = ("quantity",)
     list_filter = ("color", "size", "product__category")
     list_select_related = ("product", "color", "size")
-    search_fields = ("product__name", "sku")
+    search_fields = (*(f"product__{name}" for name in NAMES), "sku")
     autocomplete_fields = ("product", "color", "size")

@@ -6,7 +6,8 @@ catalogue's version. The version lives in the shared cache (Redis, REDIS_URL) an
 the catalogue or to stock bumps it, so every process stops using the old fragments at once.
 Because a fragment's key never changes meaning, the fragments themselves are kept in each
 process's memory (the "fragments" cache): one Redis read per request (the version, read once
-and remembered for the rest of the request) replaces a dozen queries. Without a shared cache
+and remembered for the rest of the request) replaces a dozen queries. Every key also carries the
+active language, so each language has its own copy of a fragment. Without a shared cache
 the store runs with CATALOGUE_CACHE_SECONDS = 0 (nothing is cached), because a per-process
 version could not be bumped in every process.
 """
@@ -18,6 +19,7 @@ import threading
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.utils.translation import get_language
 
 VERSION_KEY = "catalogue:version"
 _request = threading.local()
@@ -67,8 +69,9 @@ class CatalogueVersionMiddleware:
 
 
 def fragment_key(*parts) -> str:
-    """A short, stable cache key for a fragment of the current catalogue version."""
-    raw = "|".join(str(part) for part in (catalogue_version(), *parts))
+    """A short, stable cache key for a fragment of the current catalogue version in the active
+    language (a fragment holds names, descriptions and words in one language)."""
+    raw = "|".join(str(part) for part in (catalogue_version(), get_language(), *parts))
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 

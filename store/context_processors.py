@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from .cache import catalogue_version
+from .cache import fragment_key
 from .models import Category
 
 
@@ -12,5 +12,7 @@ def store(request):
         "STORE_NAME": settings.STORE_NAME,
         "nav_categories": SimpleLazyObject(lambda: list(Category.objects.all())),
         "catalogue_cache_seconds": settings.CATALOGUE_CACHE_SECONDS,
-        "catalogue_version": SimpleLazyObject(catalogue_version),
+        # The header's cached category menu is keyed on this: the catalogue's version and the
+        # active language, so each language has its own menu.
+        "category_nav_key": SimpleLazyObject(lambda: fragment_key("category-nav")),
     }

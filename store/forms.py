@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
 from .models import ProductImage
+from .money import parse_amount
 from .selectors import (
     DEFAULT_SORT,
     MAX_QUERY_LENGTH,
@@ -39,6 +40,19 @@ class SearchField(forms.CharField):
         return normalize_query(super().to_python(value)[: MAX_QUERY_LENGTH * 4])
 
 
+class AmountField(forms.DecimalField):
+    """An amount as the shopper writes it in their language ("100,50", "1.234,50" in
+    Portuguese; store.money.parse_amount), checked like any DecimalField."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        amount = parse_amount(str(value))
+        if amount is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return amount
+
+
 class ProductFilterForm(forms.Form):
     """The listing's query string. Invalid fields are dropped, never fatal: a shared or
     hand-edited link still shows products, with a note about what was ignored."""
@@ -48,10 +62,10 @@ class ProductFilterForm(forms.Form):
     tag = forms.ChoiceField(required=False, label=_("Tag"))
     size = forms.MultipleChoiceField(required=False, label=_("Size"))
     color = forms.MultipleChoiceField(required=False, label=_("Colour"))
-    min_price = forms.DecimalField(
+    min_price = AmountField(
         required=False, label=_("Price from"), min_value=0, max_value=MAX_PRICE, decimal_places=2
     )
-    max_price = forms.DecimalField(
+    max_price = AmountField(
         required=False, label=_("Price to"), min_value=0, max_value=MAX_PRICE, decimal_places=2
     )
     in_stock = forms.BooleanField(required=False, label=_("In stock only"))

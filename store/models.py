@@ -1,19 +1,74 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import FileExtensionValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
+
+from .search import search_text
 
 IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 
 
-class Category(models.Model):
+def search_text_field():
+    return models.TextField(_("search text"), blank=True, default="", editable=False)
+
+
+def name_order(language: str):
+    """What sorting by name means in `language`: its own name, or the Portuguese one shown
+    in its place when the translation is missing."""
+    fallback = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    if language == fallback:
+        return F(build_localized_fieldname("name", fallback))
+    return Coalesce(
+        NullIf(build_localized_fieldname("name", language), Value("")),
+        build_localized_fieldname("name", fallback),
+    )
+
+
+class SearchTextMixin:
+    """Keeps `search_text` (one column per language, see store/translation.py) in step with
+    the fields it is built from, each language's value falling back to Portuguese as pages do.
+
+    A derived column, like a slug, must never disagree with its source, so it is rebuilt on
+    every save; writers that bypass save() (bulk inserts) call `fill_search_text()` first."""
+
+    SEARCH_SOURCES: tuple[str, ...] = ("name",)
+
+    def fill_search_text(self) -> None:
+        fallback = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+        for language, _name in settings.LANGUAGES:
+            texts = [
+                getattr(self, build_localized_fieldname(source, language))
+                or getattr(self, build_localized_fieldname(source, fallback))
+                for source in self.SEARCH_SOURCES
+            ]
+            setattr(
+                self,
+                build_localized_fieldname("search_text", language),
+                search_text(*texts, language=language),
+            )
+
+    def save(self, *args, **kwargs):
+        self.fill_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                *(build_localized_fieldname("search_text", code) for code, _ in settings.LANGUAGES),
+            }
+        super().save(*args, **kwargs)
+
+
+class Category(SearchTextMixin, models.Model):
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    search_text = search_text_field()
 
     class Meta:
         ordering = ["position", "name"]
@@ -27,9 +82,10 @@ class Category(models.Model):
         return reverse("storefront:category", kwargs={"category_slug": self.slug})
 
 
-class Tag(models.Model):
+class Tag(SearchTextMixin, models.Model):
     name = models.CharField(_("name"), max_length=60, unique=True)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    search_text = search_text_field()
 
     class Meta:
         ordering = ["name"]
@@ -84,7 +140,9 @@ class ProductQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
-class Product(models.Model):
+class Product(SearchTextMixin, models.Model):
+    SEARCH_SOURCES = ("name", "description")
+
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
     )
@@ -100,6 +158,7 @@ class Product(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="products", verbose_name=_("tags"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    search_text = search_text_field()
 
     objects = ProductQuerySet.as_manager()
 
@@ -113,7 +172,10 @@ class Product(models.Model):
         indexes = [
             models.Index(fields=["is_active", "-created_at", "-id"], name="product_active_newest"),
             models.Index(fields=["is_active", "price"], name="product_active_price"),
-            models.Index(fields=["is_active", "name"], name="product_active_name"),
+            # Sorting by name, in each language (name_order above).
+            models.Index(fields=["is_active", "name_pt_br"], name="product_active_name_pt_br"),
+            models.Index(F("is_active"), name_order("en"), name="product_active_name_en"),
+            models.Index(F("is_active"), name_order("es"), name="product_active_name_es"),
             models.Index(fields=["category", "is_active"], name="product_category_active"),
         ]
 

@@ -8,7 +8,6 @@ with what each can sell, or a mapping of variant id to sellable units.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,19 +15,42 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import get_language
+from modeltranslation.utils import build_localized_fieldname
 
 from . import cache as catalogue_cache
-from .models import Category, Color, Product, ProductImage, Size, Tag, Variant
+from .models import Category, Color, Product, ProductImage, Size, Tag, Variant, name_order
+from .search import MAX_QUERY_LENGTH as MAX_QUERY_LENGTH  # re-exported for the search box
+from .search import normalize_query, search_terms, strip_accents
 
 SORT_ORDERS = {
     "newest": ("-created_at", "-id"),
     "price_asc": ("price", "id"),
     "price_desc": ("-price", "-id"),
-    "name": ("name", "id"),
+    "name": ("name", "id"),  # the active language's name, see _ordering()
 }
 DEFAULT_SORT = "newest"
 MAX_SEARCH_TERMS = 5
-MAX_QUERY_LENGTH = 100  # characters of a search, once normalized
+
+
+def _language() -> str:
+    """The active language, as one of settings.LANGUAGES (the default outside a request)."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    language = (get_language() or settings.LANGUAGE_CODE).lower()
+    if language in codes:
+        return language
+    return next((code for code in codes if code.split("-")[0] == language.split("-")[0]), codes[0])
+
+
+def _ordering(sort: str) -> list:
+    """The requested order; "name" sorts by the name shoppers see in the active language
+    (its own, or the Portuguese one standing in for a missing translation)."""
+    fields = SORT_ORDERS.get(sort, SORT_ORDERS[DEFAULT_SORT])
+    return [name_order(_language()) if field == "name" else field for field in fields]
+
+
+def _display_order(name) -> str:
+    return strip_accents(str(name)).casefold()
 
 
 @dataclass(frozen=True)
@@ -39,25 +61,6 @@ class Facets:
     tags: list[Tag]
     sizes: list[Size]
     colors: list[Color]
-
-
-def normalize_query(text: str) -> str:
-    """A search as one canonical string: Unicode compatibility forms folded (NFKC: the Kelvin
-    sign K is a K, full-width letters are letters, "ﬁ" is "fi"), case folded, invisible format
-    and control characters dropped, and any run of blanks made one space.
-
-    The listing's cache key, the search and the search box all use this one value, so two
-    spellings that search alike share one cache entry, and a spelling that searches differently
-    can never be stored under another's key."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    # Case folding can produce characters NFKC would write differently; fold until stable.
-    folded = unicodedata.normalize("NFKC", folded)
-    visible = "".join(
-        " " if char.isspace() else char
-        for char in folded
-        if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-    )
-    return " ".join(visible.split())[:MAX_QUERY_LENGTH].strip()
 
 
 @dataclass(frozen=True)
@@ -106,11 +109,15 @@ def catalogue_facets() -> Facets:
     """Four small queries, or none when the current catalogue version's facets are cached."""
 
     def load() -> Facets:
+        # In the alphabetical order of the names shown in the active language (or their
+        # Portuguese fallback), accents aside; categories first by their position.
         return Facets(
-            categories=list(Category.objects.all()),
-            tags=list(Tag.objects.all()),
+            categories=sorted(
+                Category.objects.all(), key=lambda c: (c.position, _display_order(c.name))
+            ),
+            tags=sorted(Tag.objects.all(), key=lambda t: _display_order(t.name)),
             sizes=list(Size.objects.all()),
-            colors=list(Color.objects.all()),
+            colors=sorted(Color.objects.all(), key=lambda c: _display_order(c.name)),
         )
 
     if not catalogue_cache.enabled():
@@ -124,14 +131,26 @@ def product_search(
     *, filters: ProductFilters, sellable_variants: QuerySet[Variant]
 ) -> QuerySet[Product]:
     """Active products matching the filters, in the requested order, ready for product cards
-    (each with `in_stock`). `sellable_variants` are the variants that can be sold now."""
+    (each with `in_stock`). `sellable_variants` are the variants that can be sold now.
+
+    The search looks, in the active language, for every word of the query in the product's
+    name or description, its category's name or one of its tags' names, with accents, case and
+    plurals folded away on both sides (store/search.py). A category's name matches from the
+    start of a word, so `shoes` finds every shoe but `shirt` does not bring the T-shirts."""
+    language = _language()
+    column = build_localized_fieldname("search_text", language)
     products = Product.objects.active()
-    for term in filters.q.split()[:MAX_SEARCH_TERMS]:
+    terms = search_terms(filters.q, language)
+    if filters.q and not terms:
+        products = products.none()  # only punctuation: nothing can match it
+    for term in terms[:MAX_SEARCH_TERMS]:
         tagged = Product.tags.through.objects.filter(
-            product=OuterRef("pk"), tag__name__icontains=term
+            product=OuterRef("pk"), **{f"tag__{column}__contains": term}
         )
         products = products.filter(
-            Q(name__icontains=term) | Q(description__icontains=term) | Exists(tagged)
+            Q(**{f"{column}__contains": term})
+            | Q(**{f"category__{column}__contains": f" {term}"})
+            | Exists(tagged)
         )
     if filters.category:
         products = products.filter(category=filters.category)
@@ -167,7 +186,7 @@ def product_search(
                 to_attr="primary_images",
             )
         )
-        .order_by(*SORT_ORDERS.get(filters.sort, SORT_ORDERS[DEFAULT_SORT]))
+        .order_by(*_ordering(filters.sort))
     )
 
 
@@ -191,7 +210,10 @@ def _variants_prefetch(variants: QuerySet[Variant] | None) -> Prefetch:
     return Prefetch(
         "variants",
         queryset=variants.select_related("color", "size").order_by(
-            "color__name", "size__position", "size__name", "id"
+            f"color__{build_localized_fieldname('name', _language())}",
+            "size__position",
+            "size__name",
+            "id",
         ),
     )
 

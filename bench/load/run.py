@@ -66,6 +66,7 @@ def setup_catalogue(payload: dict) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.core.files.base import ContentFile
     from django.db import transaction
+    from django.utils.text import slugify
 
     from accounts.models import Address, User
     from demo.seed import render_product_image
@@ -78,14 +79,14 @@ def setup_catalogue(payload: dict) -> dict:
             product = Product.objects.create(
                 name=name,
                 slug=slug,
-                category=Category.objects.get(name=category),
+                category=Category.objects.get(slug=slugify(category)),  # names are translated
                 price=Decimal(price),
                 description="A limited drop: a handful of units, for the load test.",
             )
             for (color, size), units in stock.items():
                 Variant.objects.create(
                     product=product,
-                    color=Color.objects.get(name=color) if color else None,
+                    color=Color.objects.get(slug=slugify(color)) if color else None,
                     size=Size.objects.get(name=size) if size else None,
                     quantity=units,
                 )

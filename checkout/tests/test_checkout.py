@@ -49,7 +49,7 @@ class TestCheckoutPage:
         html = buyer.client.get(CHECKOUT).content.decode()
 
         assert 'data-testid="guest-email"' in html and 'data-testid="guest-address"' in html
-        assert 'data-testid="checkout-total">R$ 300.00<' in html
+        assert 'data-testid="checkout-total">R$300.00<' in html
         assert 'data-testid="confirm-order"' in html
 
     def test_a_signed_in_shopper_chooses_among_their_addresses(self, buyer, shirt, ana):

@@ -137,3 +137,130 @@ def test_command_refuses_to_run_with_debug_off_unless_told_what_it_creates(setti
 
     call_command("seed_demo", "--with-published-staff-password-and-credit-token")
     assert User.objects.filter(email=demo.STAFF_EMAIL, is_superuser=True).exists()
+
+
+def test_every_demo_row_is_written_in_three_languages():
+    from store.models import Color, Tag
+
+    demo.seed_demo()
+
+    for model, fields in (
+        (Product, ("name", "description")),
+        (Category, ("name", "description")),
+        (Tag, ("name",)),
+        (Color, ("name",)),
+    ):
+        for row in model.objects.all():
+            for field in fields:
+                values = [getattr(row, f"{field}_{code}") for code in ("pt_br", "en", "es")]
+                assert all(values), (model.__name__, row.pk, field, values)
+            assert row.name_pt_br != row.name_en
+
+
+def test_each_demo_product_is_one_garment_of_its_category_in_one_material_in_every_language():
+    import random
+
+    demo.seed_demo()
+
+    specs = demo._demo_specs(random.Random(2026))  # the generator seed_demo uses by default
+    products = {p.slug: p for p in Product.objects.select_related("category")}
+    for spec in specs:
+        category = demo.CATEGORIES[spec.category]
+        assert spec.garment in category.garments and spec.material in spec.garment.materials
+        product = products[demo.slugify(spec.name.en)]
+        assert product.category.slug == demo.slugify(spec.category)
+        material = demo.MATERIALS[spec.material]
+        assert product.description_en.endswith(f"from {material.en}.")
+        assert product.description_pt_br.endswith(f"em {material.pt_br}.")
+        assert product.description_es.endswith(f"con {material.es}.")
+        assert spec.garment.name.pt_br in product.name_pt_br
+        assert spec.garment.name.es in product.name_es
+    linen_shirt = products[demo.LAST_UNIT_SLUG]
+    assert (linen_shirt.name_pt_br, linen_shirt.name_es) == (
+        "Camisa de Linho Clássica",
+        "Camisa de Lino Clásica",
+    )
+    assert "linho" in linen_shirt.description_pt_br and "lino" in linen_shirt.description_es
+    assert set(linen_shirt.tags.values_list("slug", flat=True)) >= {"linen"}
+    assert products[demo.SOLD_OUT_SLUG].category.slug == "jackets"
+
+
+@pytest.mark.parametrize(
+    ("language", "q", "slug"),
+    [
+        ("pt-br", "camisas de linho", demo.LAST_UNIT_SLUG),
+        ("pt-br", "jaqueta", demo.SOLD_OUT_SLUG),
+        ("en", "linen shirts", demo.LAST_UNIT_SLUG),
+        ("en", "jackets", demo.SOLD_OUT_SLUG),
+        ("es", "camisas de lino", demo.LAST_UNIT_SLUG),
+        ("es", "chaquetas vaqueras", demo.SOLD_OUT_SLUG),
+        # the examples in e2e/README.md
+        ("pt-br", "calca", "urban-chino"),
+        ("pt-br", "calças", "urban-chino"),
+        ("pt-br", "camisas", demo.LAST_UNIT_SLUG),
+        ("en", "shoes", "soft-canvas-sneaker"),
+        ("es", "pantalones", "urban-chino"),
+    ],
+)
+def test_the_demo_catalogue_is_found_in_each_language(language, q, slug):
+    from django.utils import translation
+
+    from store.selectors import ProductFilters, product_search
+
+    demo.seed_demo()
+
+    with translation.override(language):
+        found = product_search(filters=ProductFilters(q=q), sellable_variants=Variant.objects)
+        assert slug in {product.slug for product in found}
+
+
+def test_bulk_products_speak_three_languages_and_are_searchable_as_if_saved():
+    demo.seed_demo(products=demo.DEMO_PRODUCT_COUNT + 30)
+
+    for product in Product.objects.filter(slug__startswith="bulk-").select_related("category"):
+        assert product.name_pt_br and product.name_en and product.name_es
+        stored = {code: getattr(product, f"search_text_{code}") for code in ("pt_br", "en", "es")}
+        product.fill_search_text()  # what save() would have stored
+        for code, text in stored.items():
+            assert set(text.split()) == set(getattr(product, f"search_text_{code}").split())
+
+
+def test_the_names_in_the_qa_contract():
+    """e2e/README.md ("Demo data in each language") lists these for QA's scripts."""
+    from django.utils import translation
+
+    demo.seed_demo()
+
+    names = {
+        "classic-linen-shirt": (
+            "Camisa de Linho Clássica",
+            "Classic Linen Shirt",
+            "Camisa de Lino Clásica",
+        ),
+        "vintage-denim-jacket": (
+            "Jaqueta Jeans Vintage",
+            "Vintage Denim Jacket",
+            "Chaqueta Vaquera Vintage",
+        ),
+        "relaxed-midi-dress": ("Vestido Midi Solto", "Relaxed Midi Dress", "Vestido Midi Holgado"),
+        "urban-chino": ("Calça Chino Urbana", "Urban Chino", "Pantalón Chino Urbano"),
+        "soft-canvas-sneaker": (
+            "Tênis de Lona Macio",
+            "Soft Canvas Sneaker",
+            "Zapatilla de Lona Suave",
+        ),
+    }
+    for slug, expected in names.items():
+        product = Product.objects.get(slug=slug)
+        assert (product.name_pt_br, product.name_en, product.name_es) == expected
+    assert list(Category.objects.order_by("position").values_list("slug", "name_pt_br")) == [
+        ("shirts", "Camisas"),
+        ("t-shirts", "Camisetas"),
+        ("trousers", "Calças"),
+        ("dresses", "Vestidos"),
+        ("jackets", "Jaquetas"),
+        ("shoes", "Sapatos"),
+        ("accessories", "Acessórios"),
+    ]
+    with translation.override("es"):
+        assert Category.objects.get(slug="trousers").name == "Pantalones"

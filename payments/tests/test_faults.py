@@ -68,6 +68,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import close_old_connections, connection
@@ -394,6 +395,7 @@ def run_dying_worker(sandbox, *args: str) -> dict:
         DATABASE_URL=worker_database_url(),
         MERCADOPAGO_API_BASE_URL=sandbox.url,
         MERCADOPAGO_TIMEOUT="5",
+        LANGUAGE_CODE=settings.LANGUAGE_CODE,  # the test's language: its orders' e-mails
     )
     result = subprocess.run(  # noqa: S603 (our own module, with our own interpreter)
         [sys.executable, "-m", "payments.tests.fault_worker", *args],

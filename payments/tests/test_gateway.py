@@ -133,3 +133,23 @@ def test_only_the_gateway_imports_the_sdk():
     ]
 
     assert importers == ["payments/mercado_pago/gateway.py"]
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "lang", "approve"),
+    [
+        ("pt-BR,pt;q=0.9", "pt-BR", "Aprovar pagamento"),
+        ("es-AR,es;q=0.9", "es", "Aprobar pago"),
+        ("en-US,en;q=0.9", "en", "Approve payment"),
+        ("", "pt-BR", "Aprovar pagamento"),
+    ],
+)
+def test_the_hosted_page_speaks_the_buyers_language(sandbox, accept_language, lang, approve):
+    import requests
+
+    created = preference()
+    page = requests.get(
+        created.init_point, headers={"Accept-Language": accept_language}, timeout=5
+    ).text
+    assert f'<html lang="{lang}">' in page
+    assert f'data-testid="mp-approve">{approve}<' in page

@@ -49,8 +49,8 @@ def test_approved_purchase_marks_paid_decrements_stock_empties_cart_and_emails(
     page = buyer.client.get(response["Location"]).content.decode()
     assert 'data-status="paid"' in page and "Thank you! Your payment was approved." in page
     [email] = confirmation_emails()
-    assert email.to == ["guest@example.com"] and "R$ 300.00" in email.body
-    assert "R$ 300.00" in email.alternatives[0][0]
+    assert email.to == ["guest@example.com"] and "R$300.00" in email.body
+    assert "R$300.00" in email.alternatives[0][0]
 
 
 def test_the_preference_carries_server_amounts_reference_urls_and_expiry(

@@ -98,8 +98,8 @@ class TestSuccess:
         response = pay(buyer, token.token)
         html = buyer.client.get(response["Location"]).content.decode()
 
-        assert 'data-testid="amount-paid">R$ 349.90<' in html
-        assert 'data-testid="remaining-balance">R$ 650.10<' in html
+        assert 'data-testid="amount-paid">R$349.90<' in html
+        assert 'data-testid="remaining-balance">R$650.10<' in html
         assert 'data-testid="see-invoice"' in html
 
     def test_htmx_gets_hx_redirect(self, buyer, cart_with_two_products):
@@ -176,7 +176,7 @@ class TestRefusals:
             ({"expires_on": timezone.localdate() - timedelta(days=1)}, "expired on"),
             (
                 {"amount": "349.89"},
-                "Insufficient balance: the token has R$ 349.89 and the order costs R$ 349.90.",
+                "Insufficient balance: the token has R$349.89 and the order costs R$349.90.",
             ),
         ],
     )
@@ -392,7 +392,7 @@ class TestInvoices:
         html = response.content.decode()
         assert response.status_code == 200
         assert html.count('data-testid="invoice-detail"') == 2
-        assert 'data-testid="invoice-total">R$ 349.90<' in html
+        assert 'data-testid="invoice-total">R$349.90<' in html
         assert "<script" not in html and "print:hidden" in html
         assert Client().get(order.signed_invoice_url()).status_code == 200
 

@@ -877,6 +877,21 @@ ENDPOINTS: dict[str, Endpoint] = {
         valid=lambda w, who: {"first_name": "Ana", "last_name": "Souza"},
     ),
     "accounts:addresses": Endpoint("accounts", get=4, post=2),
+    "set_language": Endpoint(
+        "accounts",
+        get=2,
+        post=12,
+        fields=lambda w: {
+            "language": ["pt-br", "en", "es", "PT-BR", "xx", "pt"],
+            "next": [
+                "/cart/",
+                "/es/cart/?page=2",
+                "/en/p/x/",
+                "//evil.example/",
+                "https://evil.example/",
+            ],
+        },
+    ),
     "accounts:address_create": Endpoint(
         "accounts", get=4, post=15, fields=_address_fields, valid=_address_form
     ),

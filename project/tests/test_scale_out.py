@@ -94,6 +94,7 @@ def stores(tmp_path, sandbox):
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DEBUG": "False",
+        "LANGUAGE_CODE": "en",  # the assertions read English pages
         "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "False",

@@ -14,6 +14,7 @@ PRODUCTION = {
     "SECRET_KEY": "a-long-random-production-secret-key-for-the-check-0123456789abcdef",
     "ALLOWED_HOSTS": "shop.example.com",
     "SITE_URL": "https://shop.example.com",
+    "TRUSTED_PROXY_COUNT": "1",
     "MERCADOPAGO_ACCESS_TOKEN": "APP_USR-0000000000000000-000000-00000000000000000000000000000000-000000000",
     "MERCADOPAGO_WEBHOOK_SECRET": "a-webhook-secret",
 }
@@ -59,6 +60,14 @@ def test_debug_off_refuses_to_start_without_secret_key_or_allowed_hosts(missing)
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and missing in result.stderr
+
+
+def test_check_deploy_warns_when_no_proxy_is_trusted():
+    env = {**PRODUCTION, "TRUSTED_PROXY_COUNT": "0"}
+
+    result = manage("check", "--deploy", **env)
+
+    assert "reserva.W001" in result.stderr + result.stdout
 
 
 def test_check_deploy_warns_when_payments_would_go_to_the_sandbox():

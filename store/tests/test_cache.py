@@ -45,14 +45,14 @@ def test_a_warm_product_page_still_reads_live_stock(client, catalogue, cached):
 
 def test_a_price_change_in_the_admin_shows_at_once(client, catalogue, cached):
     product = catalogue.product("Shirt", price="100.00")
-    assert "R$ 100.00" in client.get("/").content.decode()
+    assert "R$100.00" in client.get("/").content.decode()
 
     product.price = "120.00"
     product.save()
 
     html = client.get("/").content.decode()
-    assert "R$ 120.00" in html and "R$ 100.00" not in html
-    assert "R$ 120.00" in client.get(product.get_absolute_url()).content.decode()
+    assert "R$120.00" in html and "R$100.00" not in html
+    assert "R$120.00" in client.get(product.get_absolute_url()).content.decode()
 
 
 def test_a_sale_that_empties_the_stock_shows_sold_out_at_once(

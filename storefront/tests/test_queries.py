@@ -85,3 +85,70 @@ def test_variant_picker_fragment_has_a_fixed_cost(client, catalogue, django_asse
 
     with django_assert_max_num_queries(PRODUCT_BUDGET):
         client.get(rich.get_absolute_url() + "?color=colour1", HTTP_HX_REQUEST="true")
+
+
+LANGUAGE_PREFIXES = {"pt-br": "", "en": "/en", "es": "/es"}  # with Portuguese the default
+
+
+def build_translated(catalogue, *, products):
+    """Products whose name, description, category, colours and tags exist in three languages
+    (and one product with Portuguese only, which falls back)."""
+    from django.utils import translation
+
+    from store.models import Product
+
+    made = []
+    with translation.override("en"):
+        category = catalogue.category(
+            "Shirts", slug="shirts", name_pt_br="Camisas", name_es="Camisas"
+        )
+        for n in range(products):
+            made.append(
+                catalogue.product(
+                    f"Linen Shirt {n}",
+                    name_pt_br=f"Camisa de Linho {n}",
+                    name_es=f"Camisa de Lino {n}",
+                    description_pt_br="Feita de linho.",
+                    description_es="Hecha de lino.",
+                    description="Made from linen.",
+                    category=category,
+                    stock={(f"Colour{c}", size): 3 for c in range(2) for size in SIZES},
+                    images=2,
+                    tags=["Linen", "Summer"],
+                )
+            )
+    Product.objects.create(
+        slug="portuguese-only", name_pt_br="Camisa Só em Português", category=category, price=9
+    )
+    return made
+
+
+def counts_per_language(client, path):
+    client.get(path)  # the first request of a test also loads per-process things (the site)
+    return {
+        language: count_queries(client, prefix + path)
+        for language, prefix in LANGUAGE_PREFIXES.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "path",
+    # "linen" and "summer" are tags with one name in every language: the same products match.
+    ["/", "/?q=linen&sort=name", "/?q=summer&size=M&in_stock=on&sort=name", "/c/shirts/"],
+)
+def test_listing_costs_the_same_in_every_language(client, catalogue, brazilian, path):
+    build_translated(catalogue, products=30)
+
+    counts = counts_per_language(client, path)
+
+    assert len(set(counts.values())) == 1, counts
+    assert counts["pt-br"] <= LISTING_BUDGET
+
+
+def test_product_page_costs_the_same_in_every_language(client, catalogue, brazilian):
+    product = build_translated(catalogue, products=1)[0]
+
+    counts = counts_per_language(client, f"/p/{product.slug}/?color=colour0&size=M")
+
+    assert len(set(counts.values())) == 1, counts
+    assert counts["pt-br"] <= PRODUCT_BUDGET

@@ -346,8 +346,55 @@ def back_url_for(preference: dict, payment: dict | None, outcome_key: str) -> st
     return f"{target}{separator}{urlencode(params)}"
 
 
+# The hosted page speaks the buyer's language, as Mercado Pago's does: Portuguese, Spanish or
+# English, from the browser's Accept-Language. (The sandbox runs without Django, so its few
+# words live here rather than in the store's catalogues.)
+PAGE_TEXT = {
+    "pt-BR": {
+        "heading": "Pagamento",
+        "note": "Sandbox offline: nenhum dinheiro é movimentado. Escolha o que acontece com o pagamento.",
+        "approve": "Aprovar pagamento",
+        "reject": "Recusar pagamento",
+        "pending": "Deixar pagamento pendente",
+        "leave": "Voltar à loja sem pagar",
+        "expired": "Este link de pagamento expirou.",
+    },
+    "es": {
+        "heading": "Pago",
+        "note": "Sandbox sin conexión: no se mueve dinero. Elige qué pasa con el pago.",
+        "approve": "Aprobar pago",
+        "reject": "Rechazar pago",
+        "pending": "Dejar el pago pendiente",
+        "leave": "Volver a la tienda sin pagar",
+        "expired": "Este enlace de pago venció.",
+    },
+    "en": {
+        "heading": "Payment",
+        "note": "Offline sandbox: no money moves. Choose what the payment does.",
+        "approve": "Approve payment",
+        "reject": "Reject payment",
+        "pending": "Leave payment pending",
+        "leave": "Back to the store without paying",
+        "expired": "This payment link has expired.",
+    },
+}
+
+
+def page_language(accept_language: str) -> str:
+    """The first of the buyer's languages the page speaks; Portuguese otherwise."""
+    for part in accept_language.split(","):
+        code = part.split(";")[0].strip().lower()
+        if code.startswith("pt"):
+            return "pt-BR"
+        if code.startswith("es"):
+            return "es"
+        if code.startswith("en"):
+            return "en"
+    return "pt-BR"
+
+
 CHECKOUT_PAGE = """<!DOCTYPE html>
-<html lang="pt-BR"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Mercado Pago (sandbox)</title>
 <style>
 body{{font-family:system-ui,sans-serif;background:#eef1f6;margin:0;color:#1f2937}}
@@ -359,21 +406,21 @@ button{{display:block;width:100%;margin-top:12px;padding:14px;border:0;border-ra
 .approve{{background:#009ee3;color:#fff}} .reject{{background:#fde2e2;color:#991b1b}} .pending{{background:#f3f4f6}}
 </style></head>
 <body><header>Mercado Pago · sandbox</header><main>
-<h1>Pagamento</h1>
-<p class="note">Offline sandbox: no money moves. Choose what the payment does.</p>
+<h1>{heading}</h1>
+<p class="note">{note}</p>
 <table>{rows}</table>
 <p class="total" data-testid="mp-total">Total: {currency} {total}</p>
 <form method="post" action="/checkout/v1/pay">
 <input type="hidden" name="pref_id" value="{pref_id}">
-<button class="approve" name="outcome" value="approve" data-testid="mp-approve">Approve payment</button>
-<button class="reject" name="outcome" value="reject" data-testid="mp-reject">Reject payment</button>
-<button class="pending" name="outcome" value="pending" data-testid="mp-pending">Leave payment pending</button>
+<button class="approve" name="outcome" value="approve" data-testid="mp-approve">{approve}</button>
+<button class="reject" name="outcome" value="reject" data-testid="mp-reject">{reject}</button>
+<button class="pending" name="outcome" value="pending" data-testid="mp-pending">{pending}</button>
 </form>
-<p><a href="{leave}" data-testid="mp-leave">Back to the store without paying</a></p>
+<p><a href="{leave_url}" data-testid="mp-leave">{leave}</a></p>
 </main></body></html>"""
 
-EXPIRED_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Link expired</title></head>
-<body><h1 data-testid="mp-expired">This payment link has expired.</h1></body></html>"""
+EXPIRED_PAGE = """<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>Mercado Pago</title></head>
+<body><h1 data-testid="mp-expired">{expired}</h1></body></html>"""
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -500,21 +547,28 @@ class Handler(BaseHTTPRequestHandler):
         if preference is None:
             return self._send(404, b"<h1>Unknown payment link</h1>", "text/html; charset=utf-8")
         if self.state.preference_expired(preference):
-            return self._send(410, EXPIRED_PAGE.encode(), "text/html; charset=utf-8")
+            return self._send(410, self._expired_page(), "text/html; charset=utf-8")
         rows = "".join(
             f"<tr><td>{html.escape(str(i.get('title', '')))} × {int(i.get('quantity', 1))}</td>"
             f"<td>{html.escape(str(i.get('unit_price', '')))}</td></tr>"
             for i in preference.get("items", [])
         )
         items = preference.get("items") or [{}]
+        lang = page_language(self.headers.get("Accept-Language", ""))
         page = CHECKOUT_PAGE.format(
             rows=rows,
             total=f"{self.state.amount_of(preference):.2f}",
             currency=html.escape(str(items[0].get("currency_id", "BRL"))),
             pref_id=html.escape(pref_id),
-            leave=html.escape(back_url_for(preference, None, "failure")),
+            leave_url=html.escape(back_url_for(preference, None, "failure")),
+            lang=lang,
+            **PAGE_TEXT[lang],
         )
         return self._send(200, page.encode(), "text/html; charset=utf-8")
+
+    def _expired_page(self) -> bytes:
+        lang = page_language(self.headers.get("Accept-Language", ""))
+        return EXPIRED_PAGE.format(lang=lang, **PAGE_TEXT[lang]).encode()
 
     def _pay(self):
         form = parse_qs(self._body().decode())
@@ -524,7 +578,7 @@ class Handler(BaseHTTPRequestHandler):
         if preference is None or outcome not in OUTCOMES:
             return self._send(400, b"<h1>Bad payment request</h1>", "text/html; charset=utf-8")
         if self.state.preference_expired(preference):
-            return self._send(410, EXPIRED_PAGE.encode(), "text/html; charset=utf-8")
+            return self._send(410, self._expired_page(), "text/html; charset=utf-8")
         payment = self.state.create_payment(pref_id, outcome)
         location = back_url_for(preference, payment, OUTCOMES[outcome][2])
         return self._send(303, b"", "text/plain", {"Location": location})

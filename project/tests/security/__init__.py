@@ -65,11 +65,14 @@ Second round (issue 12): what an outside attacker still got through, one module 
    - one cart of the whole drop, one e-mail from many addresses, the address behind proxies:
      test_one_cart_of_the_whole_drop_is_refused, test_one_e_mail_from_many_addresses_is_one_
      client, test_behind_the_proxies_the_forwarded_address_is_the_client
+   - IPv6 clients by their /64: test_ipv6_clients_are_counted_by_their_64_network
    - the rate limit on checkouts: test_an_address_may_start_only_so_many_checkouts_an_hour
    - genuine shoppers never blocked: test_a_genuine_shopper_retrying_their_own_checkout_is_
      never_refused, test_one_account_from_many_devices_is_one_client,
-     test_a_double_click_is_not_another_hold_and_not_counted; the numbers themselves:
-     orders/tests/test_hold_limits.py
+     test_a_double_click_is_not_another_hold_and_not_counted, and a payment under way is never
+     cancelled by a retry: test_a_retry_never_cancels_a_checkout_whose_payment_is_under_way;
+     the refusal shown to htmx: test_the_refusal_is_shown_in_place_to_htmx; the numbers
+     themselves: orders/tests/test_hold_limits.py
 8. Search-cache poisoning (test_cache_poisoning.py)
    - the Kelvin sign and other confusables (full-width, mathematical letters, invisible
      characters, odd blanks, case): test_the_kelvin_sign_attack_of_the_report,
@@ -80,6 +83,8 @@ Second round (issue 12): what an outside attacker still got through, one module 
    - adding it, in any spelling: test_another_accounts_email_can_never_be_claimed
    - only verified addresses become primary: test_only_a_verified_address_can_become_primary,
      test_an_address_of_another_account_left_from_before_cannot_become_primary
+   - and no squatting with unverified copies:
+     test_an_unverified_address_of_another_account_squats_nothing
 10. Double submits (test_double_submits.py, PostgreSQL, real concurrent connections)
    - sign-up, add e-mail, make primary, address create/edit/default/delete, profile, password:
      one test per form, each fired at once; none may answer 500
@@ -91,6 +96,7 @@ Second round (issue 12): what an outside attacker still got through, one module 
 12. Personal pages kept by caches (test_private_pages.py)
    - every URL from the resolver, as an account and as a guest, plain and htmx:
      test_no_personal_page_may_be_stored_by_any_cache (a new URL is private unless listed as a
-     catalogue page); the reported pages answer 200 to their owner:
-     test_the_pages_of_the_report_answer_200_and_are_not_stored
+     catalogue page, and even those are personal for a signed-in shopper); the reported pages
+     answer 200 to their owner: test_the_pages_of_the_report_answer_200_and_are_not_stored;
+     the page after login: test_the_page_after_logging_in_is_not_stored
 """

@@ -97,3 +97,30 @@ def test_an_address_of_another_account_left_from_before_cannot_become_primary(an
     ana.user.refresh_from_db()
     assert ana.user.email == "ana@example.com"
     assert not EmailAddress.objects.filter(email="bruno@example.com", primary=True).exists()
+
+
+def test_an_unverified_address_of_another_account_squats_nothing(ana, bruno):
+    """Bruno adds Ana's new work address (unverified) before she does: she can still add it,
+    verify it and make it her primary address; his copy never becomes his."""
+    from allauth.account.models import EmailAddress
+
+    work = "ana.work@example.com"
+    bruno_browser = client_for(bruno)
+    assert (
+        bruno_browser.post(reverse("account_email"), {"action_add": "", "email": work}).status_code
+        == 302
+    )
+
+    ana_browser = client_for(ana)
+    answer = ana_browser.post(reverse("account_email"), {"action_add": "", "email": work})
+    assert answer.status_code == 302, "Ana may add her own address"
+    hers = EmailAddress.objects.get(user=ana.user, email=work)
+    hers.verified = True
+    hers.save()
+    ana_browser.post(reverse("account_email"), {"action_primary": "", "email": work})
+    ana.user.refresh_from_db()
+    assert ana.user.email == work
+
+    bruno_browser.post(reverse("account_email"), {"action_primary": "", "email": work})
+    bruno.user.refresh_from_db()
+    assert bruno.user.email == "bruno@example.com"

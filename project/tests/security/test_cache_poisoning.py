@@ -70,7 +70,7 @@ def test_the_kelvin_sign_attack_of_the_report(client, weekend):
 def test_a_search_that_differs_keeps_its_own_entry(client, weekend):
     """Normalization only merges spellings that search alike: a different word still finds
     nothing, and does not disturb the real one."""
-    assert cards(client, "weekends") == 0
+    assert cards(client, "weekday") == 0
     assert cards(client, "weekend") == 1
     assert cards(client, "office weekend") == 0
     assert cards(client, "weekend") == 1

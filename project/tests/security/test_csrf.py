@@ -201,6 +201,7 @@ DYNAMIC = {
 
 # The endpoints posted to with a real payload and the token in test_the_token_makes_*:
 WORKING = {
+    "set_language",
     "cart:add",
     "cart:line",
     "accounts:profile",
@@ -283,6 +284,7 @@ def test_the_token_makes_every_form_work(ana, variant, sandboxed, htmx):
     post("checkout:pay_with_credit")  # pays the cart: fill it again for Mercado Pago
     post("cart:add")
     post("checkout:confirm")
+    post("set_language", data={"language": "es", "next": "/"})  # saved on Ana's account
     response = browser.post(
         reverse("account_logout"),
         {} if htmx else {"csrfmiddlewaretoken": token},

@@ -11,11 +11,12 @@ it is added: it is private unless listed in CATALOGUE below.
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils.cache import get_max_age
 
 from .conftest import client_for
-from .helpers import Belongings, route_key, routes
+from .helpers import PASSWORD, Belongings, route_key, routes
 
 pytestmark = pytest.mark.django_db
 
@@ -72,10 +73,10 @@ def test_no_personal_page_may_be_stored_by_any_cache(who, ana, guest):
         for request in (browser.get, lambda u: browser.get(u, headers={"HX-Request": "true"})):
             response = request(url)
             assert response.status_code < 500, url
-            if key in CATALOGUE:
+            if key in CATALOGUE and who == "guest":
                 assert "private" in directives(response), f"{url} may be kept by a shared cache"
                 assert get_max_age(response) in (None, 0)
-            else:
+            else:  # the account's header (and any page not of the catalogue) is personal
                 assert {"private", "no-store"} <= directives(response), (
                     f"{key} {url} answered {response.status_code} with "
                     f"Cache-Control: {response.get('Cache-Control')!r}"
@@ -96,9 +97,33 @@ def test_the_pages_of_the_report_answer_200_and_are_not_stored(ana, guest):
             assert {"private", "no-store"} <= directives(response), key
 
 
-def test_a_view_that_sets_its_own_caching_keeps_it(admin_client):
-    """The admin sets its own (never_cache): the store does not overwrite it, and it too
-    forbids storing."""
+def test_the_admin_is_not_stored_either(admin_client):
+    """The admin sets its own header (never_cache), which forbids storing too."""
     response = admin_client.get(reverse("admin:index"))
     assert response.status_code == 200
     assert {"private", "no-store"} <= directives(response)
+
+
+def test_the_page_after_logging_in_is_not_stored(ana):
+    """The redirect after login lands on the catalogue with "Successfully signed in as ..."
+    and the shopper's header: it must not be kept for the Back button after a logout."""
+    browser = Client()
+    answer = browser.post(reverse("account_login"), {"login": ana.user.email, "password": PASSWORD})
+    assert answer.status_code == 302
+    page = browser.get(answer["Location"])
+    assert ana.user.email in page.content.decode()
+    assert {"private", "no-store"} <= directives(page)
+
+
+def test_a_view_that_sets_its_own_caching_keeps_it(client, settings):
+    """The middleware only fills in a missing header."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from django.views.decorators.cache import cache_control
+
+    from project.caching import PrivatePagesMiddleware
+
+    view = cache_control(max_age=60, public=True)(lambda request: HttpResponse("hi"))
+    middleware = PrivatePagesMiddleware(view)
+    response = middleware(RequestFactory().get("/"))
+    assert directives(response) == {"max-age=60", "public"}

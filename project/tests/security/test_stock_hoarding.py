@@ -126,13 +126,18 @@ def test_behind_the_proxies_the_forwarded_address_is_the_client(sandbox, drop, s
     assert set(Order.objects.values_list("client_address", flat=True)) == {ATTACKER, SHOPPER}
 
 
-def test_a_genuine_shopper_retrying_their_own_checkout_is_never_refused(sandbox, drop):
-    """Back from Mercado Pago, change the address, confirm again, five times: every confirm
-    gets a payment link, and the shopper still holds only their share."""
+def test_a_genuine_shopper_retrying_their_own_checkout_is_never_refused(
+    sandbox, drop, settings, django_capture_on_commit_callbacks
+):
+    """Back from Mercado Pago, change the address, confirm again, six times (more than the
+    address's hourly budget): every confirm gets a payment link, and the shopper still holds
+    only their share."""
+    settings.CHECKOUT_HOLDS_PER_HOUR = 2
     buyer = Buyer(browser(SHOPPER), sandbox)
     buyer.add(drop, quantity=3)
     for n in range(6):
-        link = buyer.pay_link(**{"delivery-number": str(100 + n)})
+        with django_capture_on_commit_callbacks(execute=True):
+            link = buyer.pay_link(**{"delivery-number": str(100 + n)})
         assert link.startswith(sandbox.url)
     assert sellable(drop) == 3
     assert Order.objects.filter(payment_status=PaymentStatus.AWAITING_PAYMENT).count() == 1
@@ -146,13 +151,25 @@ def test_a_double_click_is_not_another_hold_and_not_counted(sandbox, drop, setti
     assert first == second and Order.objects.count() == 1
 
 
-def test_an_address_may_start_only_so_many_checkouts_an_hour(sandbox, catalogue, settings):
+def test_an_address_may_start_only_so_many_checkouts_an_hour(
+    sandbox, catalogue, settings, django_capture_on_commit_callbacks
+):
     """Across many variants (each within its own limit), one address starts at most
-    CHECKOUT_HOLDS_PER_HOUR checkouts that hold stock."""
+    CHECKOUT_HOLDS_PER_HOUR checkouts that hold stock; refused attempts cost nothing."""
     settings.CHECKOUT_HOLDS_PER_HOUR = 3
     shirts = [catalogue.product(f"Tee {n}", stock=50).variants.get() for n in range(4)]
-    answers = [fresh_cart_checkout(sandbox, shirt, n=n) for n, shirt in enumerate(shirts)]
 
+    def committed(request):  # each request's on-commit work runs as it would in production
+        with django_capture_on_commit_callbacks(execute=True):
+            return request()
+
+    too_many = Buyer(browser(ATTACKER), sandbox)
+    too_many.add(shirts[0], quantity=11)  # over the ceiling of 10: refused, not counted
+    assert committed(lambda: too_many.confirm(email="bot@example.net")).status_code == 409
+    answers = [
+        committed(lambda n=n, shirt=shirt: fresh_cart_checkout(sandbox, shirt, n=n))
+        for n, shirt in enumerate(shirts)
+    ]
     assert [a.status_code for a in answers] == [302, 302, 302, 409]
     assert "Too many checkouts were started from your connection" in answers[3].content.decode()
     assert Order.objects.count() == 3
@@ -189,3 +206,41 @@ def test_six_simultaneous_fresh_carts_hold_no_more_than_the_limit(sandbox, catal
 
     assert sorted(answers) == [302, 302, 302, 409, 409, 409], answers
     assert sellable(drop) == 3
+
+
+def test_a_retry_never_cancels_a_checkout_whose_payment_is_under_way(
+    sandbox, catalogue, hold_limits
+):
+    """A Pix being paid keeps its units: the shopper's new checkout of the same units is
+    refused with a message (not the paying one cancelled, which would refund it)."""
+    from orders import services
+
+    drop = catalogue.product("Two Left", stock=2).variants.get()
+    buyer = Buyer(browser(SHOPPER), sandbox)
+    buyer.add(drop)
+    buyer.pay_link()
+    paying = Order.objects.get()
+    services.order_mark_pending(order=paying)
+
+    answer = buyer.confirm(**{"delivery-number": "2"})
+
+    assert answer.status_code == 409
+    assert "a payment you started for it is still in progress" in answer.content.decode()
+    paying.refresh_from_db()
+    assert paying.payment_status == PaymentStatus.PAYMENT_PENDING
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same_client"),
+    [
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", True),  # one /64: one household
+        ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
+        ("::ffff:203.0.113.9", "203.0.113.9", True),  # IPv4 written as IPv6
+    ],
+)
+def test_ipv6_clients_are_counted_by_their_64_network(sandbox, drop, first, second, same_client):
+    """An IPv6 subscriber holds a whole /64: changing the last 64 bits is not a new client."""
+    for n, address in enumerate([first, first, first, second]):
+        answer = fresh_cart_checkout(sandbox, drop, address=address, n=n)
+    assert answer.status_code == (409 if same_client else 302)

@@ -23,7 +23,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language, get_language_from_request, get_language_info
 from django.utils.translation.trans_real import get_supported_language_variant
 
-RESTORE_ATTRIBUTE = "restore_language"  # set on the request by a login (accounts.signals)
+RESTORE_ATTRIBUTE = "restore_language"  # set on the request at login (accounts.apps)
 
 
 def _supported(code: str | None) -> str | None:
